@@ -1,0 +1,29 @@
+# Two commands (README): `make build` builds the course, `make test` runs the tests.
+# Both create or reuse the environment in .venv first.
+PYTHON ?= python3
+VENV   := .venv
+STAMP  := $(VENV)/.installed
+
+.PHONY: env build test test-fast clean
+
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml $(wildcard grading/*.py)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q --no-deps -r requirements-nodeps.txt
+	$(VENV)/bin/pip install -q --no-deps --force-reinstall .
+	touch $@
+
+env: $(STAMP)
+
+build: env
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python -m tools.course build
+
+test: env
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python -m pytest
+
+test-fast: env
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python -m pytest -m "not slow"
+
+clean:
+	rm -rf build autograder solutions bundles

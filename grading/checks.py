@@ -1,0 +1,226 @@
+"""The vocabulary of hidden checks: questions, the submission proxy and comparisons.
+
+A hidden-check module (``hidden/aNN_*.py``, never handed to students) registers one
+function per graded question::
+
+    QUESTIONS = Registry()
+
+    @QUESTIONS.question("lorenz_rhs", points=2)
+    def lorenz_rhs(sub, ref):
+        x = rng(1).normal(size=(4, 5, 3))
+        got = sub.call("lorenz_rhs", x, 9.0, 30.0, 2.5)
+        expect_close(got, ref.lorenz_rhs(x, 9.0, 30.0, 2.5), "lorenz_rhs(x, ...) on a batch ...")
+
+``sub`` calls the student's code in the sandbox and returns decoded values; ``ref`` is
+the reference package ``lib``.  A check passes by returning and fails by raising
+:class:`CheckFailed` with a message for the student: what was checked, never how the
+reference computes it.  Each question is all-or-nothing.
+"""
+
+import numpy as np
+
+from .sandbox import WorkerDied, WorkerTimeout
+
+
+class CheckFailed(AssertionError):
+    """A check did not pass; the message is shown to the student."""
+
+
+class StudentError(CheckFailed):
+    """The student's code raised an exception."""
+
+
+class Registry:
+    def __init__(self):
+        self.questions = []
+
+    def question(self, name, points, timeout=None):
+        def register(fn):
+            self.questions.append({"name": name, "points": points, "check": fn,
+                                   "timeout": timeout})
+            return fn
+        return register
+
+    @property
+    def points(self):
+        return {q["name"]: q["points"] for q in self.questions}
+
+
+def rng(seed):
+    """The random generator every check draws its inputs from (fixed seeds)."""
+    return np.random.default_rng(seed)
+
+
+# ---- values that travel to the worker -------------------------------------------------
+class Fixture:
+    def __init__(self, name, **params):
+        self.name, self.params = name, params
+
+    def __codec__(self):
+        from .codec import encode
+        return {"__fixture__": self.name, "params": encode(self.params)}
+
+
+class Handle:
+    """An object kept in the worker (a model instance); ``.attr`` names an attribute."""
+
+    def __init__(self, name, attr=None):
+        self.name, self.attr = name, attr
+
+    def __getattr__(self, attr):
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return Handle(self.name, f"{self.attr}.{attr}" if self.attr else attr)
+
+    def __codec__(self):
+        return {"__handle__": self.name}
+
+    def target(self):
+        return {"handle": self.name, "attr": self.attr} if self.attr else {"handle": self.name}
+
+
+class SeededGenerator:
+    """A ``torch.Generator`` built in the worker with ``manual_seed(seed)``."""
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def __codec__(self):
+        return {"__generator__": int(self.seed)}
+
+
+class Submission:
+    """Proxy for the student's notebook namespace in the sandbox."""
+
+    def __init__(self, sandbox, default_timeout=30.0):
+        self.sandbox = sandbox
+        self.default_timeout = default_timeout
+        self.current = None  # name of the question being checked, for messages
+
+    def _request(self, message, timeout):
+        from . import codec
+        try:
+            reply = self.sandbox.request(message, timeout or self.default_timeout)
+        except WorkerTimeout:
+            raise CheckFailed(
+                f"a call did not finish within {timeout or self.default_timeout:.0f} s "
+                "(infinite loop, or far too slow?)") from None
+        except WorkerDied as e:
+            raise CheckFailed(
+                f"the notebook's process stopped during this check ({e}); code that calls "
+                "exit(), crashes the interpreter or uses too much memory cannot be graded") from None
+        if not reply.get("ok"):
+            kind = str(reply.get("error", "Exception"))[:60]
+            text = str(reply.get("message", ""))[:200]
+            if kind == "NameError" and "is not defined" in text:
+                raise CheckFailed(f"{text}: define it in its exercise cell (and keep its name)")
+            if kind == "NotImplementedError":
+                raise StudentError("raised NotImplementedError: the exercise is not done yet")
+            if kind == "EncodeError":
+                raise CheckFailed("returned a value that cannot be read back (wrong type?)")
+            raise StudentError(f"raised {kind}: {text}")
+        try:
+            decoded = {k: codec.decode(v) for k, v in reply.items()
+                       if k in ("value", "grads", "args")}
+        except (codec.DecodeError, ValueError, TypeError):
+            raise CheckFailed("returned a value of a type the grader does not accept") from None
+        return decoded
+
+    def names(self, *names):
+        return self._request({"op": "names", "names": list(names)}, 30)["value"]
+
+    def call(self, target, *args, keep=None, swap=None, timeout=None, grad_wrt=None,
+             grad_weights=None, return_args=False, no_grad=False, **kwargs):
+        """Call ``target`` (a name or a :class:`Handle`) in the sandbox.
+
+        Returns the decoded result, or ``(result, extras)`` when ``grad_wrt`` or
+        ``return_args`` ask for gradients or the arguments after the call.
+        """
+        from .codec import encode
+        msg = {"op": "call",
+               "target": target.target() if isinstance(target, Handle) else target,
+               "args": encode(list(args)), "kwargs": encode(kwargs),
+               "keep": keep, "no_grad": no_grad, "return_args": return_args,
+               "grad_wrt": grad_wrt or [],
+               "grad_weights": encode(grad_weights) if grad_weights is not None else None,
+               "swap": {k: encode(v) for k, v in (swap or {}).items()}}
+        reply = self._request(msg, timeout)
+        if keep:
+            return Handle(keep)
+        if grad_wrt or return_args:
+            return reply["value"], reply
+        return reply["value"]
+
+    def set_params(self, target, params, timeout=None):
+        from .codec import encode
+        t = target.target() if isinstance(target, Handle) else target
+        self._request({"op": "set_params", "target": t, "params": encode(params)}, timeout)
+
+    def get_params(self, target, attrs=(), timeout=None):
+        t = target.target() if isinstance(target, Handle) else target
+        return self._request({"op": "get_params", "target": t, "attrs": list(attrs)},
+                             timeout)["value"]
+
+
+# ---- comparisons ----------------------------------------------------------------------
+def as_numpy(value, what):
+    """Convert a returned array/tensor/number to float64 NumPy, or fail with a message."""
+    mod = type(value).__module__.split(".")[0]
+    if mod == "torch":
+        value = value.detach().cpu()
+        if value.is_complex():
+            return value.numpy().astype(np.complex128)
+        return value.double().numpy()
+    if isinstance(value, (int, float, np.ndarray, np.generic, list, tuple)) and not isinstance(value, bool):
+        try:
+            arr = np.asarray(value)
+            if arr.dtype.kind in "iufb":
+                return arr.astype(np.float64)
+            if arr.dtype.kind == "c":
+                return arr.astype(np.complex128)
+        except (TypeError, ValueError):
+            pass
+    raise CheckFailed(f"{what}: expected an array or number, got {type(value).__name__}")
+
+
+def expect_shape(value, shape, what):
+    got = tuple(np.shape(value)) if not hasattr(value, "shape") else tuple(value.shape)
+    if got != tuple(shape):
+        raise CheckFailed(f"{what}: expected shape {tuple(shape)}, got {got}")
+
+
+def expect_close(value, expected, what, rtol=1e-6, atol=1e-9, shape=True):
+    """``value`` (array/tensor/number) must match ``expected`` within the tolerances."""
+    got = as_numpy(value, what)
+    want = as_numpy(expected, what) if not isinstance(expected, np.ndarray) else expected.astype(
+        np.complex128 if np.iscomplexobj(expected) else np.float64)
+    if shape and got.shape != want.shape:
+        raise CheckFailed(f"{what}: expected shape {want.shape}, got {got.shape}")
+    if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
+        raise CheckFailed(f"{what}: the result contains NaN or inf")
+    try:
+        ok = np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    except ValueError:
+        raise CheckFailed(f"{what}: expected shape {want.shape}, got {got.shape}") from None
+    if not ok:
+        err = np.max(np.abs(got - want)) if got.shape == want.shape else float("nan")
+        raise CheckFailed(f"{what}: values differ from the expected ones "
+                          f"(largest difference {err:.3g})")
+
+
+def expect(condition, message):
+    if not condition:
+        raise CheckFailed(message)
+
+
+def expect_dtype(value, dtype, what):
+    got = getattr(value, "dtype", type(value))
+    if str(got) != str(dtype):
+        raise CheckFailed(f"{what}: expected dtype {dtype}, got {got}")
+
+
+def expect_unchanged(before, after, what):
+    """Inputs must not be modified in place."""
+    for i, (a, b) in enumerate(zip(before, after)):
+        if hasattr(a, "shape") and not np.array_equal(as_numpy(a, what), as_numpy(b, what)):
+            raise CheckFailed(f"{what}: argument {i + 1} was modified in place")

@@ -1,0 +1,288 @@
+"""Sandboxed worker: executes a student's notebook and answers calls from the grader.
+
+Runs as an unprivileged user in a scratch folder that holds only the submission and
+the public files of the assignment.  It never sees reference code or hidden tests and
+never decides a score: it executes the notebook's code cells (skipping cells tagged
+``otter_ignore`` and cells the grader asks it to skip), then serves requests
+(call a function, construct a class, set parameters...) and sends back encoded
+values.  All comparisons happen in the grader's own process.
+
+Protocol: newline-free JSON frames prefixed by their byte length, on the file
+descriptors named by ``GRADING_FD_IN`` / ``GRADING_FD_OUT``.
+"""
+
+import builtins
+import io
+import json
+import os
+import random
+import struct
+import sys
+import types
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import codec  # noqa: E402
+import fixtures  # noqa: E402
+
+MAX_OUTPUT_CHARS = 200_000
+
+
+class _CappedWriter(io.TextIOBase):
+    """Student output goes here: kept up to a cap, the rest is dropped."""
+
+    def __init__(self, target):
+        self.target = target
+        self.written = 0
+
+    def write(self, text):
+        text = str(text)
+        room = MAX_OUTPUT_CHARS - self.written
+        if room > 0:
+            self.target.write(text[:room])
+            self.target.flush()
+        self.written += len(text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+class Channel:
+    def __init__(self, fd_in, fd_out):
+        self.fin = os.fdopen(fd_in, "rb", buffering=0)
+        self.fd_out = fd_out
+
+    def send(self, obj):
+        data = codec.dumps(obj).encode()
+        os.write(self.fd_out, struct.pack(">Q", len(data)) + data)
+
+    def recv(self):
+        head = self._read(8)
+        if head is None:
+            return None
+        (n,) = struct.unpack(">Q", head)
+        return codec.loads(self._read(n).decode())
+
+    def _read(self, n):
+        chunks, got = [], 0
+        while got < n:
+            chunk = self.fin.read(n - got)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+
+def _fake_otter():
+    """Public checks are not needed while grading: ``grader.check`` does nothing."""
+
+    class Notebook:
+        def __init__(self, *a, **k):
+            pass
+
+        def __getattr__(self, name):
+            return lambda *a, **k: None
+
+    mod = types.ModuleType("otter")
+    mod.Notebook = Notebook
+    return mod
+
+
+def _cell_source(cell):
+    src = cell.get("source", "")
+    if isinstance(src, list):
+        src = "".join(src)
+    lines = []
+    for line in src.splitlines():
+        stripped = line.lstrip()
+        # IPython magics and shell escapes have no meaning here.
+        if stripped.startswith(("%", "!")):
+            lines.append(line[: len(line) - len(stripped)] + "pass  # " + stripped)
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _seed_everything():
+    random.seed(0)
+    try:
+        import numpy as np
+        np.random.seed(0)
+    except ImportError:
+        pass
+    try:
+        import torch
+        torch.manual_seed(0)
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+def execute_notebook(path, skip, channel, namespace):
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    for index, cell in enumerate(code_cells):
+        tags = cell.get("metadata", {}).get("tags", []) or []
+        if "otter_ignore" in tags or index in skip:
+            continue
+        channel.send({"event": "cell_start", "cell": index})
+        error = None
+        try:
+            code = compile(_cell_source(cell), f"<notebook cell {index}>", "exec")
+            exec(code, namespace)  # noqa: S102 - executing the submission is the point
+        except SystemExit as e:
+            error = f"SystemExit({e.code!r}) raised"
+        except BaseException as e:  # noqa: BLE001 - any failure of a cell is recorded
+            error = f"{type(e).__name__}: {str(e)[:300]}"
+        channel.send({"event": "cell_done", "cell": index, "error": error})
+    channel.send({"event": "ready"})
+
+
+class Server:
+    def __init__(self, channel, namespace):
+        self.channel = channel
+        self.ns = namespace
+        self.handles = {}
+        self.hooks = {
+            "__fixture__": lambda obj, dec: fixtures.build(obj["__fixture__"], dec(obj["params"])),
+            "__handle__": lambda obj, dec: self.handles[obj["__handle__"]],
+            "__generator__": lambda obj, dec: fixtures.generator(obj["__generator__"]),
+        }
+
+    def resolve(self, target):
+        if isinstance(target, str):
+            if target not in self.ns:
+                raise NameError(f"name '{target}' is not defined")
+            return self.ns[target]
+        obj = self.handles[target["handle"]] if "handle" in target else self.resolve(target["name"])
+        for part in target.get("attr", "").split(".") if target.get("attr") else []:
+            obj = getattr(obj, part)
+        return obj
+
+    def serve(self):
+        while True:
+            req = self.channel.recv()
+            if req is None:
+                return
+            try:
+                reply = getattr(self, "op_" + req["op"])(req)
+                reply.setdefault("ok", True)
+            except BaseException as e:  # noqa: BLE001 - reported back, never fatal
+                reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300]}
+            reply["id"] = req.get("id")
+            try:
+                self.channel.send(reply)
+            except (TypeError, ValueError, codec.DecodeError) as e:
+                self.channel.send({"ok": False, "error": "EncodeError", "message": str(e)[:200],
+                                   "id": req.get("id")})
+
+    def decode(self, obj):
+        return codec.decode(obj, self.hooks)
+
+    def op_names(self, req):
+        out = {}
+        for name in req["names"]:
+            obj = self.ns.get(name, None)
+            kind = "missing" if name not in self.ns else (
+                "class" if isinstance(obj, type) else "callable" if callable(obj) else "value")
+            out[name] = kind
+        return {"value": out}
+
+    def op_call(self, req):
+        import contextlib
+        fn = self.resolve(req["target"])
+        args = list(self.decode(req.get("args", {"__seq__": "list", "items": []})))
+        kwargs = self.decode(req.get("kwargs", {"__dict__": []}))
+        grad_wrt = req.get("grad_wrt") or []
+        for i in grad_wrt:
+            args[i] = args[i].detach().clone().requires_grad_(True)
+        swap = {k: self.decode(v) for k, v in (req.get("swap") or {}).items()}
+        saved = {k: self.ns.get(k, _MISSING) for k in swap}
+        self.ns.update(swap)
+        try:
+            ctx = contextlib.nullcontext()
+            if req.get("no_grad"):
+                import torch
+                ctx = torch.no_grad()
+            with ctx:
+                result = fn(*args, **kwargs)
+        finally:
+            for k, v in saved.items():
+                if v is _MISSING:
+                    self.ns.pop(k, None)
+                else:
+                    self.ns[k] = v
+        reply = {}
+        if req.get("keep"):
+            self.handles[req["keep"]] = result
+            reply["value"] = None
+        else:
+            reply["value"] = codec.encode(result)
+        if grad_wrt:
+            out = result[0] if isinstance(result, (tuple, list)) else result
+            weights = self.decode(req["grad_weights"]) if req.get("grad_weights") is not None else None
+            loss = (out * weights).sum() if weights is not None else out.sum()
+            loss.backward()
+            reply["grads"] = codec.encode([args[i].grad for i in grad_wrt])
+        if req.get("return_args"):
+            reply["args"] = codec.encode(args)
+        return reply
+
+    def op_set_params(self, req):
+        import torch
+        model = self.resolve(req["target"])
+        params = dict(model.named_parameters())
+        values = self.decode(req["params"])
+        missing = [k for k in values if k not in params]
+        if missing:
+            raise KeyError(f"the model has no parameter named {', '.join(missing)}")
+        with torch.no_grad():
+            for k, v in values.items():
+                if tuple(params[k].shape) != tuple(v.shape):
+                    raise ValueError(f"parameter {k} has shape {tuple(params[k].shape)}, expected {tuple(v.shape)}")
+                params[k].copy_(v.to(params[k].dtype))
+        return {"value": None}
+
+    def op_get_params(self, req):
+        model = self.resolve(req["target"])
+        params = {k: v.detach().clone() for k, v in model.named_parameters()}
+        attrs = {}
+        for name in req.get("attrs", []):
+            value = getattr(model, name, None)
+            if hasattr(value, "detach"):
+                value = value.detach().clone()
+            attrs[name] = value
+        return {"value": codec.encode({"params": params, "attrs": attrs,
+                                       "type": type(model).__name__})}
+
+
+_MISSING = object()
+
+
+def main():
+    notebook = sys.argv[1]
+    skip = set(json.loads(sys.argv[2])) if len(sys.argv) > 2 else set()
+    channel = Channel(int(os.environ["GRADING_FD_IN"]), int(os.environ["GRADING_FD_OUT"]))
+    log = open("student_output.txt", "a", encoding="utf-8", errors="replace")
+    sys.stdout = _CappedWriter(log)
+    sys.stderr = sys.stdout
+    sys.stdin = io.StringIO("")
+    builtins.input = lambda *a, **k: ""
+    sys.modules["otter"] = _fake_otter()
+    _seed_everything()
+    namespace = {"__name__": "__main__", "__builtins__": builtins,
+                 "display": lambda *a, **k: None}
+    execute_notebook(notebook, skip, channel, namespace)
+    _seed_everything()
+    Server(channel, namespace).serve()
+
+
+if __name__ == "__main__":
+    main()

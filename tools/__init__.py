@@ -1,0 +1,1 @@
+"""Build and maintenance tools of the course (not handed to students)."""

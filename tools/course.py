@@ -1,0 +1,243 @@
+"""The course build: one command from sources to graded autograders.
+
+    python -m tools.course build            # everything below, in order
+    python -m tools.course data             # shared task data for 01-05
+    python -m tools.course release          # nbgrader generate_assignment, every assignment
+    python -m tools.course autograder       # otter generate, one zip per assignment
+    python -m tools.course solutions        # execute solutions into solutions/ (+ HTML)
+    python -m tools.course grade            # otter run: solutions full marks, releases zero
+
+Every step takes ``--only NAME`` to restrict it to one assignment.  The steps are
+small functions so that tests can call them on a temporary copy.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tools.assignments import NEEDS_TASK_DATA, available, by_name  # noqa: E402
+
+BIN = os.path.dirname(sys.executable)
+AUTOGRADER_PYTHON = "3.11"
+
+
+def _env():
+    env = dict(os.environ)
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = ROOT
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def _run(cmd, cwd=ROOT, quiet=True):
+    proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=quiet, text=True)
+    if proc.returncode != 0:
+        out = (proc.stdout or "") + (proc.stderr or "")
+        raise RuntimeError(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{out[-4000:]}")
+    return proc
+
+
+# ---- data ----------------------------------------------------------------------------
+def write_task_data(root=ROOT):
+    """``source/<a>/data/lorenz_task.npz`` for every assignment that trains or tests on it."""
+    import numpy as np
+    from lib.task import lorenz_task
+    task = lorenz_task()
+    for name in NEEDS_TASK_DATA:
+        folder = os.path.join(root, "source", name)
+        if not os.path.isdir(folder):
+            continue
+        path = os.path.join(folder, "data", "lorenz_task.npz")
+        if os.path.exists(path):
+            with np.load(path) as old:
+                if set(old.files) == set(task) and all(np.array_equal(old[k], task[k]) for k in task):
+                    continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        np.savez(path, **task)
+
+
+# ---- release ---------------------------------------------------------------------------
+def generate_release(name, root=ROOT):
+    """``nbgrader generate_assignment`` (the only way release/ is written)."""
+    os.makedirs(os.path.join(root, "build"), exist_ok=True)
+    _run([os.path.join(BIN, "nbgrader"), "generate_assignment", name, "--force",
+          "--CourseDirectory.root=" + root], cwd=root)
+
+
+# ---- autograder ------------------------------------------------------------------------
+def autograder_requirements(root=ROOT):
+    """The zip's pip requirements: the course's pins, with a CPU-only torch."""
+    lines = ["--extra-index-url https://download.pytorch.org/whl/cpu"]
+    with open(os.path.join(root, "requirements.txt"), encoding="utf-8") as f:
+        for line in f:
+            line = line.split("#")[0].strip()
+            if not line or line.startswith("-"):
+                continue
+            if line.startswith("torch=="):
+                line = line + "+cpu"
+            lines.append(line)
+    with open(os.path.join(root, "requirements-nodeps.txt"), encoding="utf-8") as f:
+        lines += [ln.split("#")[0].strip() for ln in f if ln.split("#")[0].strip()]
+    lines.append("/autograder/source/files/harness")
+    return "\n".join(lines) + "\n"
+
+
+def stage_autograder(name, root=ROOT, stage_root=None):
+    """Lay out what ``otter generate`` zips: bridge tests, reference, hidden checks,
+    the grading harness and the assignment's public files."""
+    import importlib
+    from grading.bridge import bridge_source
+    spec = by_name(name)
+    stage = os.path.join(stage_root or os.path.join(root, "build", "autograder"), name)
+    shutil.rmtree(stage, ignore_errors=True)
+    os.makedirs(os.path.join(stage, "tests"))
+    module = importlib.import_module(spec["hidden"])
+    for q in module.QUESTIONS.questions:
+        with open(os.path.join(stage, "tests", q["name"] + ".py"), "w", encoding="utf-8") as f:
+            f.write(bridge_source(q["name"], q["points"]))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(os.path.join(root, "lib"), os.path.join(stage, "lib"), ignore=ignore)
+    os.makedirs(os.path.join(stage, "hidden"))
+    shutil.copy(os.path.join(root, "hidden", "__init__.py"), os.path.join(stage, "hidden"))
+    shutil.copy(os.path.join(root, "hidden", spec["hidden"].split(".")[-1] + ".py"),
+                os.path.join(stage, "hidden"))
+    harness = os.path.join(stage, "harness")
+    shutil.copytree(os.path.join(root, "grading"), os.path.join(harness, "grading"), ignore=ignore)
+    shutil.copy(os.path.join(root, "pyproject.toml"), harness)
+    for folder in spec["public"]:
+        src = os.path.join(root, "source", name, folder)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(stage, folder), ignore=ignore)
+    with open(os.path.join(stage, "requirements.txt"), "w", encoding="utf-8") as f:
+        f.write(autograder_requirements(root))
+    config = {
+        "lang": "python",
+        "plugins": [{"grading.otter_plugin.TrustedGrading": {
+            "hidden_module": spec["hidden"], "public_files": spec["public"]}}],
+        "pdf": False,
+        "show_stdout": False,
+        "print_summary": True,
+        "points_possible": sum(q["points"] for q in module.QUESTIONS.questions),
+    }
+    with open(os.path.join(stage, "otter_config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+    return stage
+
+
+def build_autograder(name, root=ROOT, out_dir=None):
+    """Stage and ``otter generate`` the zip ``autograder/<name>.zip``."""
+    stage = stage_autograder(name, root)
+    out_dir = out_dir or os.path.join(root, "autograder")
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, name + ".zip")
+    files = [p for p in ("lib", "hidden", "harness", *by_name(name)["public"])
+             if os.path.exists(os.path.join(stage, p))]
+    _run([os.path.join(BIN, "otter"), "generate", "-t", "tests", "-o", out,
+          "-r", "requirements.txt", "--python-version", AUTOGRADER_PYTHON,
+          "--no-environment", *files], cwd=stage)
+    return out
+
+
+# ---- solutions -------------------------------------------------------------------------
+def execute_solution(name, root=ROOT, out_root=None, timeout=900):
+    """Execute the source notebook (with solutions) in a copy of its folder; write the
+    executed notebook and an HTML rendering to ``solutions/<name>/``."""
+    import nbformat
+    from nbclient import NotebookClient
+    out_dir = os.path.join(out_root or os.path.join(root, "solutions"), name)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    shutil.copytree(os.path.join(root, "source", name), out_dir,
+                    ignore=shutil.ignore_patterns("tests", "__pycache__", ".ipynb_checkpoints"))
+    shutil.copytree(os.path.join(root, "release", name, "tests"), os.path.join(out_dir, "tests"))
+    path = os.path.join(out_dir, name + ".ipynb")
+    nb = nbformat.read(path, as_version=4)
+    old = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": out_dir}}).execute()
+    finally:
+        if old is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = old
+    nbformat.write(nb, path)
+    _run([os.path.join(BIN, "jupyter"), "nbconvert", "--to", "html", path], cwd=out_dir)
+    return path
+
+
+# ---- grading ---------------------------------------------------------------------------
+def otter_grade(zip_path, notebook, out_dir=None):
+    """``otter run`` one notebook; return (score, max_score, seconds, results dict)."""
+    out_dir = out_dir or tempfile.mkdtemp(prefix="otter-run-")
+    t0 = time.monotonic()
+    _run([os.path.join(BIN, "otter"), "run", "-a", os.path.abspath(zip_path), "-o", out_dir,
+          "--no-logo", os.path.abspath(notebook)], cwd=out_dir)
+    seconds = time.monotonic() - t0
+    with open(os.path.join(out_dir, "results.json"), encoding="utf-8") as f:
+        results = json.load(f)
+    score = sum(t.get("score", 0) for t in results["tests"])
+    max_score = sum(t.get("max_score", 0) for t in results["tests"])
+    return score, max_score, seconds, results
+
+
+def grade_builds(names, root=ROOT):
+    """Grade each solution (must be full marks) and untouched release (must be zero)."""
+    rows, ok = [], True
+    for name in names:
+        zip_path = os.path.join(root, "autograder", name + ".zip")
+        for kind, nb in (("solution", os.path.join(root, "solutions", name, name + ".ipynb")),
+                         ("release", os.path.join(root, "release", name, name + ".ipynb"))):
+            score, max_score, seconds, _ = otter_grade(zip_path, nb)
+            good = (score == max_score) if kind == "solution" else (score == 0)
+            ok &= good
+            rows.append((name, kind, score, max_score, seconds, good))
+    print(f"\n{'assignment':30s} {'notebook':9s} {'score':>6s} {'max':>5s} {'seconds':>8s}")
+    for name, kind, score, max_score, seconds, good in rows:
+        print(f"{name:30s} {kind:9s} {score:6g} {max_score:5g} {seconds:8.1f}"
+              f"{'' if good else '   <-- WRONG'}")
+    return ok, rows
+
+
+# ---- CLI -------------------------------------------------------------------------------
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("step", choices=["build", "data", "release", "autograder", "solutions", "grade"])
+    parser.add_argument("--only", help="restrict to one assignment")
+    args = parser.parse_args(argv)
+    names = [a["name"] for a in available(ROOT)]
+    if args.only:
+        names = [by_name(args.only)["name"]]
+    steps = ["data", "release", "autograder", "solutions", "grade"] if args.step == "build" else [args.step]
+    t_all = time.monotonic()
+    for step in steps:
+        t0 = time.monotonic()
+        if step == "data":
+            write_task_data()
+        for name in names:
+            if step == "release":
+                generate_release(name)
+            elif step == "autograder":
+                build_autograder(name)
+            elif step == "solutions":
+                execute_solution(name)
+        if step == "grade":
+            ok, _ = grade_builds(names)
+            if not ok:
+                print("\nBUILD FAILED: a solution is not at full marks or a release is not at zero")
+                return 1
+        print(f"[{step}] done in {time.monotonic() - t0:.1f} s", flush=True)
+    print(f"[{args.step}] all done in {time.monotonic() - t_all:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
