@@ -121,6 +121,58 @@ def scaled_sin_map(a):
     return step
 
 
+# ---- 02_balanced_rate_network ------------------------------------------------------------
+@fixture("torch_function")
+def torch_function(name):
+    """An element-wise torch function by name (``tanh``, ``sigmoid``...) used as ``phi``."""
+    import torch
+    if name not in ("tanh", "sigmoid", "relu"):
+        raise ValueError(name)
+    return getattr(torch, name)
+
+
+@fixture("eirnn_shell")
+def eirnn_shell(W_rec, W_in, b, readout_weight, readout_bias, n_exc, n_inh, tau_E, tau_I,
+                dt, probe_scale):
+    """An ``nn.Module`` with the E/I RNN's parameters and attributes.
+
+    ``W_rec`` is stored as given (it already obeys Dale's law, and ``W_rec_raw`` holds the
+    same values); ``forward`` is a probe (not the exercise's update):
+    ``r + probe_scale*dt/tau_E*(-r + tanh(r @ W_rec.T + x @ W_in.T + b))`` for every unit.
+    """
+    import torch
+    from torch import nn
+
+    class Shell(nn.Module):
+        @property
+        def W_rec(self):
+            return self.fixed_W_rec
+
+        def forward(self, x_seq, r0=None):
+            r = r0 if r0 is not None else x_seq.new_zeros(x_seq.shape[1], self.fixed_W_rec.shape[0])
+            rs = []
+            for t in range(x_seq.shape[0]):
+                u = r @ self.fixed_W_rec.T + x_seq[t] @ self.W_in.T + self.b
+                r = r + self.probe_scale * self.dt / self.tau_E * (-r + torch.tanh(u))
+                rs.append(r)
+            r_seq = torch.stack(rs)
+            return self.readout(r_seq[..., :self.n_exc]), r_seq
+
+    m = Shell()
+    m.W_rec_raw = nn.Parameter(W_rec.clone())
+    m.register_buffer("fixed_W_rec", W_rec.clone())
+    m.W_in = nn.Parameter(W_in.clone())
+    m.b = nn.Parameter(b.clone())
+    m.readout = nn.Linear(readout_weight.shape[1], readout_weight.shape[0], dtype=W_rec.dtype)
+    with torch.no_grad():
+        m.readout.weight.copy_(readout_weight)
+        m.readout.bias.copy_(readout_bias)
+    m.n_exc, m.n_inh = int(n_exc), int(n_inh)
+    m.tau_E, m.tau_I, m.dt = float(tau_E), float(tau_I), float(dt)
+    m.probe_scale = float(probe_scale)
+    return m
+
+
 del math
 
 
@@ -164,3 +216,15 @@ def henon_jacobian(a, b):
         import torch
         return torch.tensor([[-2.0 * a * float(x[0]), 1.0], [b, 0.0]], dtype=x.dtype)
     return jac
+
+
+@fixture("probe_lif")
+def probe_lif(leak, gain):
+    """A stand-in neuron step for 03 (not the exercise's LIF step):
+    v' = v + dt/tau_m*(leak*(v_rest - v) + gain*i_in); spikes where v' > v_th, reset to v_reset."""
+    def step(v, i_in, tau_m=0.01, v_rest=0.0, v_th=1.0, v_reset=0.0, dt=1e-3):
+        import torch
+        v_new = v + dt / tau_m * (leak * (v_rest - v) + gain * i_in)
+        spiking = v_new > v_th
+        return spiking.to(v.dtype), torch.where(spiking, torch.full_like(v_new, v_reset), v_new)
+    return step

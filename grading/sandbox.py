@@ -73,6 +73,22 @@ def _grant_traversal(path, events):
         parent = os.path.dirname(parent)
 
 
+def _hide_paths(paths):
+    """In the worker (before it drops root): a private mount namespace in which each of
+    ``paths`` is covered by an empty read-only tmpfs, so that reference code and hidden
+    checks on this machine cannot be read even where their folders are world-readable
+    (an instructor's checkout).  Returns False where mount namespaces are unavailable."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    CLONE_NEWNS, MS_REC, MS_PRIVATE, MS_RDONLY = 0x00020000, 0x4000, 1 << 18, 1
+    if libc.unshare(CLONE_NEWNS) != 0:
+        return False
+    libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    for path in paths:
+        libc.mount(b"none", os.fsencode(path), b"tmpfs", MS_RDONLY, b"size=4k,mode=0")
+    return True
+
+
 def _rss_mb(pgid):
     """Resident memory of every process in the worker's process group, in MB."""
     total = 0
@@ -93,9 +109,10 @@ def _rss_mb(pgid):
 class Sandbox:
     """One submission's worker, restarted on demand."""
 
-    def __init__(self, notebook, public_files=(), limits=None):
+    def __init__(self, notebook, public_files=(), limits=None, hidden_paths=()):
         self.notebook = os.path.abspath(notebook)
         self.public_files = [os.path.abspath(p) for p in public_files]
+        self.hidden_paths = [os.path.abspath(p) for p in hidden_paths if os.path.isdir(p)]
         self.limits = limits or Limits()
         self.ids = _unprivileged()
         self.isolated = self.ids is not None
@@ -150,18 +167,23 @@ class Sandbox:
         }
         limits = self.limits
 
-        def preexec():
+        ids, hidden = self.ids, self.hidden_paths
+
+        def preexec():  # in the child, before exec: hide secrets, limit, drop root
             import resource
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
-            if self.ids:
+            if ids:
+                if hidden:
+                    _hide_paths(hidden)
                 hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
                 cap = 256 if hard == resource.RLIM_INFINITY else min(256, hard)
                 resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
+                os.setgroups([])
+                os.setgid(ids[1])
+                os.setuid(ids[0])
 
         kwargs = {}
-        if self.ids:
-            kwargs.update(user=self.ids[0], group=self.ids[1], extra_groups=[])
         self.proc = subprocess.Popen(
             [sys.executable, "-s", "-E", os.path.join(self.scratch, "_harness", "worker.py"),
              "submission.ipynb", json.dumps(sorted(self.skip))],

@@ -1,0 +1,467 @@
+"""Hidden checks of 02_balanced_rate_network (never handed to students)."""
+
+import math
+
+import numpy as np
+import torch
+
+from grading.checks import (CheckFailed, Fixture, Handle, Registry, SeededGenerator,
+                            StudentError, expect, expect_close, expect_shape,
+                            expect_unchanged, rng)
+
+QUESTIONS = Registry()
+LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
+
+# What the notebook tells students about the graded model.
+EI_MODEL_MAX_ONE_STEP = 0.05
+EI_MODEL_MIN_VPT = 1.0
+
+
+def _t(a, dtype):
+    return torch.as_tensor(np.asarray(a), dtype=dtype)
+
+
+def _is_tensor(x):
+    return isinstance(x, torch.Tensor)
+
+
+def _expect_tensor(x, dtype, what):
+    expect(_is_tensor(x), f"{what}: expected a torch tensor, got {type(x).__name__}")
+    expect(x.dtype == dtype, f"{what}: expected dtype {dtype} (the dtype of the inputs), "
+                             f"got {x.dtype}")
+
+
+def _expect_raises_value_error(sub, what, *args):
+    try:
+        sub.call("balanced_weights", *args)
+    except StudentError as e:
+        if "ValueError" not in str(e).split(":")[0]:
+            raise CheckFailed(f"{what}: expected a ValueError, but {e}") from None
+        return
+    raise CheckFailed(f"{what}: expected a ValueError, but no exception was raised")
+
+
+# ---- dale_signs ---------------------------------------------------------------------------
+@QUESTIONS.question("dale_signs", points=1)
+def dale_signs(sub, ref):
+    for n_exc, n_inh in ((5, 3), (1, 7), (4, 0)):
+        what = f"dale_signs({n_exc}, {n_inh})"
+        got = sub.call("dale_signs", n_exc, n_inh)
+        expect(_is_tensor(got), f"{what}: expected a torch tensor, got {type(got).__name__}")
+        expect(got.dtype == torch.float32,
+               f"{what}: expected the default dtype torch.float32, got {got.dtype}")
+        expect_close(got, ref.dale_signs(n_exc, n_inh),
+                     f"{what} (length n_exc + n_inh, excitatory neurons first)", rtol=0, atol=0)
+
+
+# ---- apply_dale ---------------------------------------------------------------------------
+@QUESTIONS.question("apply_dale", points=2)
+def apply_dale(sub, ref):
+    g = rng(2101)
+    W = g.normal(size=(5, 7))           # rows: postsynaptic, columns: presynaptic
+    s = np.array([1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0])
+    for dtype, rtol in ((torch.float64, 1e-12), (torch.float32, 1e-6)):
+        what = (f"apply_dale(W_raw, signs) with a {dtype} W_raw of shape (5, 7) holding "
+                "positive and negative entries and signs of length 7")
+        Wt, st = _t(W, dtype), _t(s, dtype)
+        got, reply = sub.call("apply_dale", Wt, st, return_args=True)
+        _expect_tensor(got, dtype, what)
+        expect_close(got, ref.apply_dale(Wt, st), what, rtol=rtol, atol=0)
+        expect_unchanged([Wt, st], reply["args"], "apply_dale")
+    # every column must carry its sign whatever W_raw holds
+    W2 = _t(-np.abs(g.normal(size=(4, 4))), torch.float64)
+    s2 = _t([-1.0, 1.0, -1.0, 1.0], torch.float64)
+    got = sub.call("apply_dale", W2, s2)
+    expect_close(got, ref.apply_dale(W2, s2),
+                 "apply_dale(W_raw, signs) with an all-negative W_raw of shape (4, 4) and "
+                 "signs (-1, 1, -1, 1): column j must have the sign signs[j]", rtol=1e-12, atol=0)
+
+
+# ---- balanced_weights ---------------------------------------------------------------------
+def _check_structure(W, n_exc, n_inh, K, J, g, what):
+    N = n_exc + n_inh
+    expect(_is_tensor(W), f"{what}: expected a torch tensor, got {type(W).__name__}")
+    expect(W.dtype == torch.float32,
+           f"{what}: expected the default dtype torch.float32, got {W.dtype}")
+    expect_shape(W, (N, N), what)
+    W = W.double()
+    expect(bool(torch.all(torch.diagonal(W) == 0)),
+           f"{what}: a neuron must never connect to itself (the diagonal must be zero)")
+    wE, wI = J / math.sqrt(K), -g * J / math.sqrt(K)
+    E, I = W[:, :n_exc], W[:, n_exc:]
+    nzE, nzI = (E != 0).sum(dim=1), (I != 0).sum(dim=1)
+    expect(bool(torch.all(nzE == K)),
+           f"{what}: every row must have exactly K={K} nonzero entries in the excitatory "
+           f"columns (found counts between {int(nzE.min())} and {int(nzE.max())})")
+    expect(bool(torch.all(nzI == K)),
+           f"{what}: every row must have exactly K={K} nonzero entries in the inhibitory "
+           f"columns (found counts between {int(nzI.min())} and {int(nzI.max())})")
+    expect(bool(torch.allclose(E[E != 0], torch.full_like(E[E != 0], wE), rtol=1e-6, atol=0)),
+           f"{what}: the nonzero excitatory weights must all equal J/sqrt(K)")
+    expect(bool(torch.allclose(I[I != 0], torch.full_like(I[I != 0], wI), rtol=1e-6, atol=0)),
+           f"{what}: the nonzero inhibitory weights must all equal -g*J/sqrt(K)")
+    return W
+
+
+@QUESTIONS.question("balanced_weights", points=3)
+def balanced_weights(sub, ref):
+    torch_seed = {"name": "torch", "attr": "manual_seed"}   # the notebook's global RNG
+
+    # structure, with K at its largest allowed value (min(n_exc, n_inh) - 1)
+    for n_exc, n_inh, K, J, g in ((30, 12, 5, 0.8, 1.7), (30, 12, 11, 1.3, 2.5),
+                                  (9, 16, 8, 0.5, 1.2)):
+        what = f"balanced_weights({n_exc}, {n_inh}, K={K}, J={J}, g={g}, generator)"
+        W = sub.call("balanced_weights", n_exc, n_inh, K, J, g, SeededGenerator(31 + K))
+        _check_structure(W, n_exc, n_inh, K, J, g, what)
+
+    # reproducible with the generator alone, whatever the global RNG state
+    what = "balanced_weights(40, 20, 6, 1.0, 2.0, generator)"
+    try:
+        sub.call(torch_seed, 123)
+    except CheckFailed:
+        pass
+    W1 = sub.call("balanced_weights", 40, 20, 6, 1.0, 2.0, SeededGenerator(5))
+    try:
+        sub.call(torch_seed, 987)
+    except CheckFailed:
+        pass
+    W2 = sub.call("balanced_weights", 40, 20, 6, 1.0, 2.0, SeededGenerator(5))
+    _check_structure(W1, 40, 20, 6, 1.0, 2.0, what)
+    expect(bool(torch.equal(W1, W2)),
+           f"{what}: two calls with generators seeded alike must give the same matrix, "
+           "whatever the state of torch's global random generator (draw only from generator)")
+    W3 = sub.call("balanced_weights", 40, 20, 6, 1.0, 2.0, SeededGenerator(6))
+    expect(not torch.equal(W1, W3),
+           f"{what}: generators with different seeds gave the same matrix "
+           "(partners must be drawn at random with the generator)")
+
+    # partners drawn at random: how often each presynaptic neuron is chosen
+    n_exc, n_inh, K = 200, 50, 10
+    what = f"balanced_weights({n_exc}, {n_inh}, K={K}, J=1, g=1.5, generator)"
+    W = sub.call("balanced_weights", n_exc, n_inh, K, 1.0, 1.5, SeededGenerator(77))
+    W = _check_structure(W, n_exc, n_inh, K, 1.0, 1.5, what)
+    N = n_exc + n_inh
+    for cols, n_pop, label in ((slice(0, n_exc), n_exc, "excitatory"),
+                               (slice(n_exc, N), n_inh, "inhibitory")):
+        counts = (W[:, cols] != 0).sum(dim=0).double()
+        p = K / (n_pop - 1)
+        var_binom = N * p * (1 - p)
+        ratio = float(counts.var()) / var_binom
+        expect(0.3 < ratio < 3.0,
+               f"{what}: the number of postsynaptic targets of each {label} neuron should "
+               "vary as for partners drawn uniformly at random without replacement (its "
+               f"variance is {ratio:.2f} times the expected one)")
+
+    # impossible K
+    _expect_raises_value_error(sub, "balanced_weights(10, 6, K=0, ...)", 10, 6, 0, 1.0, 2.0,
+                               SeededGenerator(1))
+    _expect_raises_value_error(sub, "balanced_weights(10, 6, K=6, ...) (K = min(n_exc, n_inh))",
+                               10, 6, 6, 1.0, 2.0, SeededGenerator(1))
+    _expect_raises_value_error(sub, "balanced_weights(5, 9, K=5, ...) (K = min(n_exc, n_inh))",
+                               5, 9, 5, 1.0, 2.0, SeededGenerator(1))
+
+
+# ---- ei_rate_rhs --------------------------------------------------------------------------
+@QUESTIONS.question("ei_rate_rhs", points=2)
+def ei_rate_rhs(sub, ref):
+    g = rng(2301)
+    nE, nI = 6, 4
+    r_E = g.uniform(0, 2, size=(2, 3, nE))
+    r_I = g.uniform(0, 1, size=(2, 3, nI))
+    W_EE = g.uniform(0.2, 1.0, size=(nE, nE))
+    W_EI = g.uniform(0.0, 0.6, size=(nE, nI))
+    W_IE = g.uniform(0.3, 1.0, size=(nI, nE))
+    W_II = g.uniform(0.0, 0.5, size=(nI, nI))
+    I_ext = g.normal(0.5, 1.0, size=(2, 3, nE))
+    for dtype, rtol in ((torch.float64, 1e-12), (torch.float32, 1e-5)):
+        args = [_t(a, dtype) for a in (r_E, r_I, W_EE, W_EI, W_IE, W_II, I_ext)]
+        for phi_name in ("tanh", None):
+            what = (f"ei_rate_rhs on {dtype} rates of shapes (2, 3, {nE}) and (2, 3, {nI}), "
+                    f"W_EE ({nE}, {nE}), W_EI ({nE}, {nI}), W_IE ({nI}, {nE}), W_II ({nI}, {nI}), "
+                    "I_ext (2, 3, 6), tau_E=0.7, tau_I=0.3, "
+                    + (f"phi=torch.{phi_name}" if phi_name else "the default phi"))
+            kw = {"phi": Fixture("torch_function", name=phi_name)} if phi_name else {}
+            got, reply = sub.call("ei_rate_rhs", *args, 0.7, 0.3, return_args=True, **kw)
+            want = ref.ei_rate_rhs(*args, 0.7, 0.3,
+                                   **({"phi": getattr(torch, phi_name)} if phi_name else {}))
+            expect(isinstance(got, (tuple, list)) and len(got) == 2,
+                   f"{what}: expected a pair (dr_E, dr_I)")
+            for k, label in ((0, "dr_E"), (1, "dr_I")):
+                _expect_tensor(got[k], dtype, f"{what}: {label}")
+                expect_close(got[k], want[k], f"{what}: {label}", rtol=rtol, atol=1e-12)
+            expect_unchanged(args, reply["args"], "ei_rate_rhs")
+    # a scalar external input
+    args = [_t(a[0, 0] if a.ndim == 3 else a, torch.float64)
+            for a in (r_E, r_I, W_EE, W_EI, W_IE, W_II)]
+    got = sub.call("ei_rate_rhs", *args, 1.5, 0.2, 0.05)
+    want = ref.ei_rate_rhs(*args, 1.5, 0.2, 0.05)
+    what = "ei_rate_rhs on one state (rates of shapes (6,) and (4,)) with I_ext=1.5 (a float)"
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, f"{what}: expected a pair")
+    for k, label in ((0, "dr_E"), (1, "dr_I")):
+        expect_close(got[k], want[k], f"{what}: {label}", rtol=1e-12, atol=1e-12)
+
+
+# ---- input_currents -----------------------------------------------------------------------
+@QUESTIONS.question("input_currents", points=2)
+def input_currents(sub, ref):
+    g = rng(2401)
+    N = 7
+    W = g.normal(size=(N, N))
+    r = g.uniform(0, 2, size=(2, 3, N))
+    I_ext = g.uniform(0, 1, size=(2, 3, N))
+    for dtype, rtol in ((torch.float64, 1e-12), (torch.float32, 1e-5)):
+        Wt, rt, It = _t(W, dtype), _t(r, dtype), _t(I_ext, dtype)
+        for ext, label in ((It, "I_ext of shape (2, 3, 7)"), (0.8, "I_ext=0.8 (a float)")):
+            what = (f"input_currents(W, r, I_ext) with a signed, non-symmetric {dtype} W of "
+                    f"shape (7, 7), rates r of shape (2, 3, 7) and {label}")
+            got, reply = sub.call("input_currents", Wt, rt, ext, return_args=True)
+            want = ref.input_currents(Wt, rt, ext)
+            expect(isinstance(got, (tuple, list)) and len(got) == 2,
+                   f"{what}: expected a pair (exc, inh)")
+            for k, name in ((0, "exc"), (1, "inh")):
+                _expect_tensor(got[k], dtype, f"{what}: {name}")
+                expect_close(got[k], want[k], f"{what}: {name}", rtol=rtol, atol=1e-12)
+            expect_unchanged([Wt, rt], reply["args"], "input_currents")
+
+
+# ---- balance_index ------------------------------------------------------------------------
+@QUESTIONS.question("balance_index", points=1)
+def balance_index(sub, ref):
+    g = rng(2501)
+    exc = g.uniform(1.0, 5.0, size=(4, 6))
+    inh = -exc * g.uniform(0.5, 1.5, size=(4, 6))      # net input of either sign
+    for dtype, rtol in ((torch.float64, 1e-12), (torch.float32, 1e-5)):
+        e, i = _t(exc, dtype), _t(inh, dtype)
+        what = f"balance_index(exc, inh) on {dtype} currents of shape (4, 6), net input of both signs"
+        got, reply = sub.call("balance_index", e, i, return_args=True)
+        expect_close(got, ref.balance_index(e, i), what, rtol=rtol, atol=1e-12, shape=False)
+        expect(np.size(got) == 1, f"{what}: expected a single number")
+        expect_unchanged([e, i], reply["args"], "balance_index")
+    e = _t([[2.0, 4.0]], torch.float64)
+    got = sub.call("balance_index", e, -e)
+    expect_close(got, 0.0, "balance_index(exc, -exc) (perfect cancellation)", rtol=0, atol=1e-12,
+                 shape=False)
+
+
+# ---- EIRNN --------------------------------------------------------------------------------
+def _ei_params(seed, n_in, n_exc, n_inh, n_out, dtype):
+    g = rng(seed)
+    N = n_exc + n_inh
+    return {"W_rec_raw": _t(g.normal(scale=0.4, size=(N, N)), dtype),
+            "W_in": _t(g.normal(size=(N, n_in)), dtype),
+            "b": _t(g.normal(0.3, 0.3, size=N), dtype),
+            "readout.weight": _t(g.normal(scale=0.5, size=(n_out, n_exc)), dtype),
+            "readout.bias": _t(g.normal(size=n_out), dtype)}
+
+
+def _lib_eirnn(ref, params, n_in, n_exc, n_inh, n_out, tau_E, tau_I, dt, dtype):
+    m = ref.EIRNN(n_in, n_exc, n_inh, n_out, tau_E=tau_E, tau_I=tau_I, dt=dt).to(dtype)
+    with torch.no_grad():
+        named = dict(m.named_parameters())
+        for k, v in params.items():
+            named[k].copy_(v.to(dtype))
+    return m
+
+
+def _dale_ok(W, n_exc):
+    W = W.detach().double()
+    return bool(torch.all(W[:, :n_exc] >= 0)) and bool(torch.all(W[:, n_exc:] <= 0))
+
+
+@QUESTIONS.question("EIRNN", points=3)
+def EIRNN(sub, ref):
+    n_in, n_exc, n_inh, n_out = 3, 7, 4, 2
+    tau_E, tau_I, dt = 0.3, 0.12, 0.05
+    N = n_exc + n_inh
+    build = f"EIRNN({n_in}, {n_exc}, {n_inh}, {n_out}, tau_E={tau_E}, tau_I={tau_I}, dt={dt})"
+    m = sub.call("EIRNN", n_in, n_exc, n_inh, n_out, tau_E=tau_E, tau_I=tau_I, dt=dt, keep="m")
+    info = sub.get_params(m, attrs=["n_exc", "n_inh", "tau_E", "tau_I", "dt"])
+    for k, v in (("n_exc", n_exc), ("n_inh", n_inh), ("tau_E", tau_E), ("tau_I", tau_I),
+                 ("dt", dt)):
+        got = info["attrs"].get(k)
+        expect(got is not None and np.size(got) == 1 and abs(float(got) - v) < 1e-12,
+               f"{build}: the attribute {k} should be {v}")
+    shapes = {"W_rec_raw": (N, N), "W_in": (N, n_in), "b": (N,),
+              "readout.weight": (n_out, n_exc), "readout.bias": (n_out,)}
+    for k, shape in shapes.items():
+        expect(k in info["params"], f"{build}: the model has no parameter named {k}")
+        expect_shape(info["params"][k], shape, f"{build}: parameter {k}")
+
+    g = rng(2601)
+    x_seq = g.normal(size=(6, 4, n_in))
+    r0 = g.uniform(0, 1, size=(4, N))
+    for dtype, rtol, atol in ((torch.float32, 1e-4, 1e-6), (torch.float64, 1e-9, 1e-12)):
+        if dtype == torch.float64:
+            sub.call(m.double)
+        params = _ei_params(2602, n_in, n_exc, n_inh, n_out, dtype)
+        sub.set_params(m, params)
+        lib_m = _lib_eirnn(ref, params, n_in, n_exc, n_inh, n_out, tau_E, tau_I, dt, dtype)
+        W = sub.get_params(m, attrs=["W_rec"])["attrs"]["W_rec"]
+        what = (f"{build} in {dtype} with W_rec_raw set to random values of both signs: "
+                "the property W_rec")
+        expect(_is_tensor(W), f"{what} should be a tensor (a property), got {type(W).__name__}")
+        expect_shape(W, (N, N), what)
+        expect(_dale_ok(W, n_exc), f"{what} must have non-negative excitatory columns and "
+                                   "non-positive inhibitory columns (Dale's law), for any W_rec_raw")
+        expect(bool(torch.all(torch.diagonal(W) == 0)), f"{what} must have a zero diagonal")
+        expect_close(W, lib_m.W_rec.detach(), what, rtol=rtol, atol=atol)
+
+        xt, rt = _t(x_seq, dtype), _t(r0, dtype)
+        with torch.no_grad():
+            want_y, want_r = lib_m(xt, rt)
+            want_y0, want_r0 = lib_m(xt)
+        for args, wy, wr, label in (((xt, rt), want_y, want_r, "and r0 of shape (4, 11)"),
+                                    ((xt,), want_y0, want_r0, "and r0=None")):
+            what = f"{build} in {dtype}: forward(x_seq) with x_seq of shape (6, 4, 3) {label}"
+            got, reply = sub.call(m, *args, return_args=True)
+            expect(isinstance(got, (tuple, list)) and len(got) == 2,
+                   f"{what}: expected a pair (y_seq, r_seq)")
+            expect_shape(got[1], (6, 4, N), f"{what}: r_seq")
+            expect_shape(got[0], (6, 4, n_out), f"{what}: y_seq")
+            expect_close(got[1], wr, f"{what}: r_seq (excitatory and inhibitory units have "
+                                     "their own time constants)", rtol=rtol, atol=atol)
+            expect_close(got[0], wy, f"{what}: y_seq (the readout sees the excitatory rates)",
+                         rtol=rtol, atol=atol)
+            expect_unchanged(list(args), reply["args"], "forward")
+        after = sub.get_params(m)["params"]
+        expect(all(torch.equal(after[k], params[k]) for k in params),
+               f"{build}: forward must not modify the model's parameters")
+
+
+# ---- ei_closed_loop -----------------------------------------------------------------------
+def _probe_closed_loop(W, W_in, b, Wo, bo, n_exc, tau_E, dt, scale, x0, r0, n_steps):
+    r, x, out = r0, x0, []
+    for _ in range(n_steps):
+        r = r + scale * dt / tau_E * (-r + torch.tanh(r @ W.T + x @ W_in.T + b))
+        x = r[..., :n_exc] @ Wo.T + bo
+        out.append(x)
+    return torch.stack(out)
+
+
+@QUESTIONS.question("ei_closed_loop", points=2)
+def ei_closed_loop(sub, ref):
+    n_in, n_exc, n_inh = 3, 6, 3
+    N = n_exc + n_inh
+    tau_E, tau_I, dt, scale, n_steps = 0.3, 0.12, 0.05, 0.6, 5
+    g = rng(2701)
+    raw = g.normal(scale=0.5, size=(N, N))
+    signs = np.r_[np.ones(n_exc), -np.ones(n_inh)]
+    W = np.abs(raw) * signs[None, :]
+    np.fill_diagonal(W, 0.0)
+    W_in = g.normal(size=(N, n_in))
+    b = g.normal(0.3, 0.3, size=N)
+    Wo = g.normal(scale=0.5, size=(n_in, n_exc))
+    bo = g.normal(size=n_in)
+    x0 = g.normal(size=(4, n_in))
+    r0 = g.uniform(0, 1, size=(4, N))
+    what = (f"ei_closed_loop(model, x0, r0, {n_steps}) for a model with n_exc={n_exc}, "
+            f"n_inh={n_inh}, tau_E={tau_E}, tau_I={tau_I}, dt={dt}, x0 of shape (4, 3), "
+            "r0 of shape (4, 9)")
+    params = {"W_rec_raw": W, "W_in": W_in, "b": b, "readout.weight": Wo, "readout.bias": bo}
+    fallback = False
+    for dtype, rtol, atol in ((torch.float64, 1e-9, 1e-12), (torch.float32, 1e-4, 1e-6)):
+        P = {k: _t(v, dtype) for k, v in params.items()}
+        xt, rt = _t(x0, dtype), _t(r0, dtype)
+        lib_m = _lib_eirnn(ref, P, n_in, n_exc, n_inh, n_in, tau_E, tau_I, dt, dtype)
+        x_ref = xt.clone().requires_grad_(True)
+        want = ref.ei_closed_loop(lib_m, x_ref, rt, n_steps)
+        want_grad = torch.autograd.grad(want.sum(), x_ref)[0]
+        x_probe = xt.clone().requires_grad_(True)
+        probe = _probe_closed_loop(P["W_rec_raw"], P["W_in"], P["b"], P["readout.weight"],
+                                   P["readout.bias"], n_exc, tau_E, dt, scale, x_probe, rt,
+                                   n_steps)
+        probe_grad = torch.autograd.grad(probe.sum(), x_probe)[0]
+        shell = Fixture("eirnn_shell", W_rec=P["W_rec_raw"], W_in=P["W_in"], b=P["b"],
+                        readout_weight=P["readout.weight"], readout_bias=P["readout.bias"],
+                        n_exc=n_exc, n_inh=n_inh, tau_E=tau_E, tau_I=tau_I, dt=dt,
+                        probe_scale=scale)
+        model = shell
+        if not fallback:
+            try:
+                got, reply = sub.call("ei_closed_loop", shell, xt, rt, n_steps, grad_wrt=[1],
+                                      return_args=True)
+            except StudentError as e:
+                if "AttributeError" not in str(e):
+                    raise
+                fallback = True   # it relies on attributes of its own EIRNN: use that
+        if fallback:
+            model = sub.call("EIRNN", n_in, n_exc, n_inh, n_in, tau_E=tau_E, tau_I=tau_I,
+                             dt=dt, keep="cl_model")
+            if dtype == torch.float64:
+                sub.call(model.double)
+            sub.set_params(model, P)
+            got, reply = sub.call("ei_closed_loop", model, xt, rt, n_steps, grad_wrt=[1],
+                                  return_args=True)
+        label = f"{what} in {dtype}"
+        expect(_is_tensor(got), f"{label}: expected a tensor, got {type(got).__name__}")
+        expect_shape(got, (n_steps, 4, n_in), label)
+        expect(got.dtype == dtype, f"{label}: expected dtype {dtype}, got {got.dtype}")
+        grads = reply["grads"][0]
+        ok_ref = np.allclose(got.double().numpy(), want.detach().double().numpy(), rtol=rtol,
+                             atol=atol)
+        ok_probe = (not fallback) and np.allclose(got.double().numpy(),
+                                                   probe.detach().double().numpy(),
+                                                   rtol=rtol, atol=atol)
+        expect(ok_ref or ok_probe,
+               f"{label}: the generated outputs differ from the expected ones (each step: "
+               "one update of the rates with the current input, then the readout of the "
+               "excitatory rates becomes the next input; the outputs of all n_steps steps)")
+        expect(grads is not None and _is_tensor(grads),
+               f"{label}: the result must be differentiable with respect to x0")
+        want_g = want_grad if ok_ref else probe_grad
+        expect_close(grads, want_g.detach(), f"{label}: gradient of the sum of the outputs "
+                                             "with respect to x0", rtol=max(rtol, 1e-6),
+                     atol=1e-5 if dtype == torch.float32 else 1e-10)
+        expect_unchanged([None, xt, rt], reply["args"], "ei_closed_loop")
+
+
+# ---- the trained model --------------------------------------------------------------------
+def _held_out(ref):
+    """A Lorenz trajectory the notebook never saw, standardised like the task."""
+    task = ref.lorenz_task()
+    dt = float(task["dt"])
+    n_tr = int(round(10.0 / dt))
+    full = ref.simulate(ref.lorenz_rhs, np.array([-4.0, 7.0, 22.0]), dt, n_tr + 3000)
+    series = (full[n_tr:] - task["train_mean"]) / task["train_std"]
+    return torch.as_tensor(series, dtype=torch.float64), dt
+
+
+@QUESTIONS.question("ei_model", points=4, timeout=120)
+def ei_model(sub, ref):
+    from lib import ei as lib_ei
+    info = sub.get_params("ei_model", attrs=["n_exc", "n_inh", "tau_E", "tau_I", "dt",
+                                             "W_rec"])
+    attrs, params = info["attrs"], info["params"]
+    for k in ("n_exc", "n_inh", "tau_E", "tau_I", "dt"):
+        expect(attrs.get(k) is not None and np.size(attrs[k]) == 1,
+               f"ei_model: the attribute {k} is missing (is ei_model an EIRNN?)")
+    n_exc, n_inh = int(attrs["n_exc"]), int(attrs["n_inh"])
+    N = n_exc + n_inh
+    shapes = {"W_rec_raw": (N, N), "W_in": (N, 3), "b": (N,),
+              "readout.weight": (3, n_exc), "readout.bias": (3,)}
+    for k, shape in shapes.items():
+        expect(k in params, f"ei_model: the model has no parameter named {k}")
+        expect_shape(params[k], shape, f"ei_model: parameter {k}")
+        expect(bool(torch.all(torch.isfinite(params[k]))), f"ei_model: parameter {k} is not finite")
+    W = attrs.get("W_rec")
+    expect(_is_tensor(W) and tuple(W.shape) == (N, N),
+           "ei_model.W_rec should be a tensor of shape (N, N)")
+    expect(_dale_ok(W, n_exc),
+           "ei_model.W_rec: every recurrent weight must have the sign of its presynaptic "
+           "population (E columns >= 0, I columns <= 0) after training")
+    for k in ("tau_E", "tau_I", "dt"):
+        expect(float(attrs[k]) > 0, f"ei_model: {k} must be positive")
+    model = _lib_eirnn(ref, {k: v.double() for k, v in params.items() if k in shapes}, 3, n_exc,
+                       n_inh, 3, float(attrs["tau_E"]), float(attrs["tau_I"]),
+                       float(attrs["dt"]), torch.float64)
+    series, data_dt = _held_out(ref)
+    err = lib_ei.ei_one_step_error(model, series, n_warmup=50)
+    expect(np.isfinite(err) and err <= EI_MODEL_MAX_ONE_STEP,
+           f"ei_model: mean one-step normalised error on a held-out Lorenz trajectory (after "
+           f"50 warm-up steps) is {err:.4f}, it must be at most {EI_MODEL_MAX_ONE_STEP}")
+    vpt = lib_ei.ei_valid_prediction_times(model, series, n_starts=20, n_warmup=50,
+                                           horizon=400, data_dt=data_dt)
+    med = float(np.median(vpt))
+    expect(med >= EI_MODEL_MIN_VPT,
+           f"ei_model: median valid prediction time of ei_closed_loop over 20 held-out starts "
+           f"is {med:.2f} Lyapunov times, it must be at least {EI_MODEL_MIN_VPT}")

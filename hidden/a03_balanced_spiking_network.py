@@ -1,0 +1,458 @@
+"""Hidden checks of 03_balanced_spiking_network (never handed to students)."""
+
+import numpy as np
+import torch
+
+from grading import fixtures
+from grading.checks import (CheckFailed, Fixture, Registry, SeededGenerator, expect,
+                            expect_close, expect_shape, expect_unchanged, rng)
+
+QUESTIONS = Registry()
+LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
+
+# What the notebook tells students about the graded reservoir.
+RESERVOIR_MAX_ERROR = 0.06      # one-step RMS error in standardised units
+RESERVOIR_MAX_WASHOUT = 500     # samples
+RESERVOIR_SAMPLES = 3000        # length of the held-out input
+RESERVOIR_TIMEOUT = 120.0       # seconds for one call on 3000 samples
+HELD_OUT_X0 = (-6.0, 3.0, 31.0)  # not the task's initial condition
+
+
+def _t(a, dtype):
+    return torch.as_tensor(np.asarray(a), dtype=dtype)
+
+
+def _expect_tensor(x, dtype, what):
+    expect(isinstance(x, torch.Tensor),
+           f"{what}: expected a torch tensor, got {type(x).__name__}")
+    expect(x.dtype == dtype,
+           f"{what}: expected dtype {dtype} (the dtype of the inputs), got {x.dtype}")
+
+
+def _expect_pair(got, what):
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, f"{what}: expected a pair")
+    return got
+
+
+def _tols(dtype):
+    return (1e-5, 1e-6) if dtype == torch.float32 else (1e-9, 1e-10)
+
+
+# ---- lif_step -------------------------------------------------------------------------
+def _norse_step(v, i_in, tau_m, v_rest, v_th, v_reset, dt):
+    from norse.torch.functional.lif_box import LIFBoxFeedForwardState
+    from lib.spiking import norse_lif_cell
+    cell = norse_lif_cell(tau_m=tau_m, v_rest=v_rest, v_th=v_th, v_reset=v_reset, dt=dt,
+                          dtype=v.dtype)
+    with torch.no_grad():
+        z, state = cell(i_in, LIFBoxFeedForwardState(v=v.clone()))
+    return z, state.v
+
+
+def _compare_lif(got, v, i_in, params, ref, what):
+    z, v_new = _expect_pair(got, what)
+    dtype = v.dtype
+    expect_shape(z, v.shape, what + ", spikes z")
+    expect_shape(v_new, v.shape, what + ", new voltage")
+    _expect_tensor(z, dtype, what + ", spikes z")
+    _expect_tensor(v_new, dtype, what + ", new voltage")
+    z_ref, v_ref = ref.lif_step(v, i_in, *params)
+    z_nrs, v_nrs = _norse_step(v, i_in, *params)
+    # Spikes are compared where the voltage is not within rounding of the threshold.
+    tau_m, v_rest, v_th, v_reset, dt = params
+    v_free = (v + dt / tau_m * (v_rest - v + i_in)).double()
+    clear = (v_free - v_th).abs() > (1e-4 if dtype == torch.float32 else 1e-10)
+    for want_z, source in ((z_ref, "the expected spikes"), (z_nrs, "norse's LIFBoxCell")):
+        bad = (z.double() != want_z.double()) & clear
+        expect(not bool(bad.any()),
+               f"{what}: the spikes z differ from {source} in {int(bad.sum())} of "
+               f"{z.numel()} entries")
+    rtol, atol = _tols(dtype)
+    expect_close(v_new[clear], v_ref[clear], what + ", new voltage (spiking neurons reset, "
+                 "the others integrated)", rtol=rtol, atol=atol)
+    expect_close(v_new[clear], v_nrs[clear], what + ", new voltage compared with norse's "
+                 "LIFBoxCell (v_leak = v_rest, tau_mem_inv = 1/tau_m)", rtol=rtol, atol=atol)
+
+
+@QUESTIONS.question("lif_step", points=2)
+def lif_step(sub, ref):
+    params = (0.02, 0.2, 1.1, -0.3, 2e-3)   # tau_m, v_rest, v_th, v_reset, dt
+    for seed, dtype in ((301, torch.float64), (302, torch.float32)):
+        g = rng(seed)
+        v = _t(g.uniform(-0.5, 1.3, size=(4, 5, 6)), dtype)
+        i_in = _t(g.normal(1.5, 8.0, size=(4, 5, 6)), dtype)
+        what = (f"lif_step(v, i_in, tau_m=0.02, v_rest=0.2, v_th=1.1, v_reset=-0.3, dt=2e-3) "
+                f"on a batch of shape (4, 5, 6) in {dtype}")
+        got, reply = sub.call("lif_step", v, i_in, *params, return_args=True)
+        _compare_lif(got, v, i_in, params, ref, what)
+        expect_unchanged([v, i_in], reply["args"], "lif_step")
+    # keyword arguments and the defaults
+    g = rng(303)
+    v = _t(g.uniform(-0.2, 1.0, size=(50,)), torch.float64)
+    i_in = _t(g.normal(2.0, 10.0, size=(50,)), torch.float64)
+    got = sub.call("lif_step", v, i_in)
+    _compare_lif(got, v, i_in, (0.01, 0.0, 1.0, 0.0, 1e-3), ref,
+                 "lif_step(v, i_in) with the default parameters on a vector of 50 neurons")
+    got = sub.call("lif_step", v, i_in, v_th=0.8, v_reset=0.1, tau_m=0.005)
+    _compare_lif(got, v, i_in, (0.005, 0.0, 0.8, 0.1, 1e-3), ref,
+                 "lif_step(v, i_in, v_th=0.8, v_reset=0.1, tau_m=0.005) (keyword arguments)")
+    # A voltage that lands exactly on the threshold (all numbers exact in binary):
+    # tau_m = 2**-6, dt = 2**-10, so dt/tau_m = 1/16; v_rest = 0.5, v_th = 1.25.
+    exact = dict(tau_m=2.0 ** -6, v_rest=0.5, v_th=1.25, v_reset=-0.25, dt=2.0 ** -10)
+    v_list = [1.0, 1.25, 1.0, 1.0, 0.0]
+    i_list = [4.5, 0.75, 4.5 + 2.0 ** -20, 4.5 - 2.0 ** -20, 12.5]
+    z_want = [0.0, 0.0, 1.0, 0.0, 1.0]
+    for dtype in (torch.float64, torch.float32):
+        v = torch.tensor(v_list, dtype=dtype)
+        i_in = torch.tensor(i_list, dtype=dtype)
+        got = sub.call("lif_step", v, i_in, **exact)
+        z, v_new = _expect_pair(got, "lif_step at the threshold")
+        z_ref, v_ref = ref.lif_step(v, i_in, **exact)
+        assert z_ref.tolist() == z_want
+        what = (f"lif_step with tau_m=2**-6, dt=2**-10, v_rest=0.5, v_th=1.25, v_reset=-0.25 "
+                f"({dtype}) on inputs that bring v' exactly to v_th = 1.25, slightly above "
+                f"and slightly below it")
+        expect_close(z, z_ref, what + ": spikes (a neuron exactly at the threshold does "
+                     "not fire; only v' > v_th does)", rtol=0, atol=0)
+        expect_close(v_new, v_ref, what + ": new voltage (v' of a neuron exactly at the "
+                     "threshold is kept, a neuron that fires is reset to v_reset)",
+                     rtol=1e-6, atol=1e-6)
+
+
+# ---- sparse_ei_weights ----------------------------------------------------------------
+def _default_dtype(sub):
+    try:
+        d = sub.call({"name": "torch", "attr": "get_default_dtype"})
+        return str(d).replace("torch.", "")
+    except CheckFailed:
+        return None
+
+
+@QUESTIONS.question("sparse_ei_weights", points=2)
+def sparse_ei_weights(sub, ref):
+    n_exc, n_inh, p, w, g = 160, 40, 0.2, 0.3, 4.5
+    n = n_exc + n_inh
+    what = f"sparse_ei_weights({n_exc}, {n_inh}, p={p}, w_exc={w}, g={g}, generator)"
+    W = sub.call("sparse_ei_weights", n_exc, n_inh, p, w, g, SeededGenerator(7))
+    expect(isinstance(W, torch.Tensor), f"{what}: expected a torch tensor, got "
+                                         f"{type(W).__name__}")
+    expect_shape(W, (n, n), what)
+    default = _default_dtype(sub)
+    if default is not None:
+        expect(str(W.dtype).replace("torch.", "") == default,
+               f"{what}: expected the default dtype torch.{default}, got {W.dtype}")
+    expect(W.dtype.is_floating_point, f"{what}: expected a floating-point tensor")
+    A = W.double().numpy()
+    expect(bool(np.all(np.diag(A) == 0)), f"{what}: the diagonal must be zero (no autapses)")
+    E, I = A[:, :n_exc], A[:, n_exc:]
+    expect(bool(np.all(np.isclose(E, 0, atol=1e-7) | np.isclose(E, w, rtol=1e-6))),
+           f"{what}: every entry of an excitatory column (presynaptic j < n_exc) must be 0 "
+           f"or w_exc = {w}")
+    expect(bool(np.all(np.isclose(I, 0, atol=1e-7) | np.isclose(I, -g * w, rtol=1e-6))),
+           f"{what}: every entry of an inhibitory column (presynaptic j >= n_exc) must be 0 "
+           f"or -g*w_exc = {-g * w:.3g}")
+    mask = A != 0
+    off = ~np.eye(n, dtype=bool)
+    for name, block in (("all off-diagonal", off),
+                        ("excitatory columns", off & (np.arange(n) < n_exc)[None, :]),
+                        ("inhibitory columns", off & (np.arange(n) >= n_exc)[None, :])):
+        m = block.sum()
+        dens = mask[block].mean()
+        sigma = np.sqrt(p * (1 - p) / m)
+        expect(abs(dens - p) < 5 * sigma,
+               f"{what}: the fraction of nonzero entries among the {name} entries is "
+               f"{dens:.3f}, expected close to p = {p}")
+    var_expected = (n - 1) * p * (1 - p)
+    for axis, name in ((1, "row (in-degree)"), (0, "column (out-degree)")):
+        ratio = mask.sum(axis).var() / var_expected
+        expect(0.6 < ratio < 1.6,
+               f"{what}: the number of connections per {name} should vary as for "
+               f"independent connections (binomial variance {var_expected:.1f}); its "
+               f"variance is {mask.sum(axis).var():.1f}")
+    both = (mask & mask.T)[off].mean()
+    m = off.sum() / 2
+    expect(abs(both - p * p) < 5 * np.sqrt(p * p * (1 - p * p) / m),
+           f"{what}: W[i, j] and W[j, i] should be present independently (found both in "
+           f"a fraction {both:.3f} of pairs, expected about p**2 = {p * p:.3f})")
+    W2 = sub.call("sparse_ei_weights", n_exc, n_inh, p, w, g, SeededGenerator(7))
+    expect(isinstance(W2, torch.Tensor) and torch.equal(W2, W),
+           f"{what}: two calls with generators seeded alike must give the same matrix "
+           "(draw only from the generator argument, not from the global random state)")
+    W3 = sub.call("sparse_ei_weights", n_exc, n_inh, p, w, g, SeededGenerator(8))
+    expect(isinstance(W3, torch.Tensor) and not torch.equal(W3, W),
+           f"{what}: generators with different seeds should give different matrices")
+    # p = 1 and p = 0 on a small network: every / no off-diagonal connection.
+    for pp in (1.0, 0.0):
+        got = sub.call("sparse_ei_weights", 4, 2, pp, 0.5, 3.0, SeededGenerator(3))
+        col = np.array([0.5] * 4 + [-1.5] * 2)
+        want = (np.ones((6, 6)) - np.eye(6)) * col[None, :] * pp
+        expect_close(got, want, f"sparse_ei_weights(4, 2, p={pp}, w_exc=0.5, g=3.0, generator)",
+                     rtol=1e-6, atol=1e-7)
+
+
+# ---- run_lif_network ------------------------------------------------------------------
+def _free_margins(i_ext, W, step_params, v0, probe=None):
+    """Per step: smallest distance of the integrated voltage to the threshold (reference
+    dynamics, or the probe's), used to ignore rounding-sensitive steps."""
+    tau_m, v_th, v_reset, dt = step_params
+    T, n = i_ext.shape
+    v = torch.zeros(n, dtype=i_ext.dtype) if v0 is None else v0.clone()
+    z = torch.zeros(n, dtype=i_ext.dtype)
+    margins = []
+    for t in range(T):
+        i_t = i_ext[t] + W @ z
+        if probe is None:
+            v_free = v + dt / tau_m * (-v + i_t)
+        else:
+            leak, gain = probe
+            v_free = v + dt / tau_m * (leak * (0.0 - v) + gain * i_t)
+        margins.append(float((v_free - v_th).abs().min()))
+        z = (v_free > v_th).to(i_ext.dtype)
+        v = torch.where(v_free > v_th, torch.full_like(v_free, v_reset), v_free)
+    return np.array(margins)
+
+
+def _network_case(seed, dtype, T=160, n=40):
+    g = rng(seed)
+    i_ext = _t(g.normal(0.6, 2.5, size=(T, n)), dtype)
+    W = _t(g.normal(0.0, 0.8, size=(n, n)) * (g.random((n, n)) < 0.3), dtype)
+    v0 = _t(g.uniform(-0.3, 1.0, size=n), dtype)
+    return i_ext, W, v0
+
+
+def _compare_spikes(got, want, margins, dtype, what):
+    expect(isinstance(got, torch.Tensor), f"{what}: expected a torch tensor, got "
+                                          f"{type(got).__name__}")
+    expect_shape(got, want.shape, what)
+    expect(got.dtype == dtype, f"{what}: expected spikes in the dtype of i_ext ({dtype}), "
+                               f"got {got.dtype}")
+    tol = 1e-4 if dtype == torch.float32 else 1e-10
+    unsure = np.flatnonzero(margins < tol)
+    upto = int(unsure[0]) if unsure.size else want.shape[0]
+    bad = (got[:upto].double() != want[:upto].double()).any(1).numpy()
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise CheckFailed(f"{what}: the spikes differ from the expected ones, first at "
+                          f"time step t = {first}")
+
+
+@QUESTIONS.question("run_lif_network", points=2)
+def run_lif_network(sub, ref):
+    probe = (0.5, 1.3)
+    probe_fx = Fixture("probe_lif", leak=probe[0], gain=probe[1])
+    probe_step = fixtures.build("probe_lif", {"leak": probe[0], "gain": probe[1]})
+    cases = [
+        (401, torch.float64, (0.02, 1.2, -0.2, 2e-3), True),
+        (402, torch.float32, (0.01, 1.0, 0.0, 1e-3), False),
+        (404, torch.float64, (0.01, 1.0, 0.0, 1e-3), False),
+    ]
+    for seed, dtype, params, with_v0 in cases:
+        i_ext, W, v0 = _network_case(seed, dtype)
+        if with_v0:
+            args = (i_ext, W, *params, v0)
+            desc = ("tau_m=0.02, v_th=1.2, v_reset=-0.2, dt=2e-3, v0) with random initial "
+                    "voltages v0,")
+        else:
+            args, v0 = (i_ext, W), None
+            desc = ") with the default parameters,"
+        what = (f"run_lif_network(i_ext, W_rec{', ' if with_v0 else ''}{desc} i_ext of "
+                f"shape {tuple(i_ext.shape)} in {dtype} and a random non-symmetric W_rec")
+
+        def attempt(swap, want, margins):
+            got, reply = sub.call("run_lif_network", *args, swap=swap, return_args=True)
+            _compare_spikes(got, want, margins, dtype, what)
+            expect_unchanged(args, reply["args"], "run_lif_network")
+
+        want = ref.run_lif_network(*args)
+        assert 0.02 < float(want.mean()) < 0.5
+        try:
+            attempt(None, want, _free_margins(i_ext, W, params, v0))
+        except CheckFailed as first_error:
+            # Maybe only lif_step is wrong: give run_lif_network a known neuron step.
+            want_p = ref.run_lif_network(*args, step=probe_step)
+            try:
+                attempt({"lif_step": probe_fx}, want_p,
+                        _free_margins(i_ext, W, params, v0, probe=probe))
+            except CheckFailed:
+                raise first_error from None
+
+
+# ---- exponential_trace ----------------------------------------------------------------
+@QUESTIONS.question("exponential_trace", points=1)
+def exponential_trace(sub, ref):
+    g = rng(501)
+    cases = [
+        (torch.float64, (g.random((120, 7, 3)) < 0.2) * g.uniform(0.5, 2.0, (120, 7, 3)),
+         0.015, 2e-3),
+        (torch.float32, (g.random((300, 20)) < 0.1).astype(float), 0.02, 1e-3),
+        (torch.float64, (g.random(80) < 0.3).astype(float), 0.004, 1e-3),
+    ]
+    for dtype, s, tau_s, dt in cases:
+        s = _t(s, dtype)
+        what = (f"exponential_trace(spikes, tau_s={tau_s}, dt={dt}) with spikes of shape "
+                f"{tuple(s.shape)} in {dtype}")
+        got, reply = sub.call("exponential_trace", s, tau_s, dt, return_args=True)
+        _expect_tensor(got, dtype, what)
+        expect_shape(got, s.shape, what)
+        rtol, atol = (1e-4, 1e-5) if dtype == torch.float32 else (1e-9, 1e-12)
+        expect_close(got, ref.exponential_trace(s, tau_s, dt), what, rtol=rtol, atol=atol)
+        expect_unchanged([s], reply["args"], "exponential_trace")
+
+
+# ---- ridge_regression -----------------------------------------------------------------
+@QUESTIONS.question("ridge_regression", points=2)
+def ridge_regression(sub, ref):
+    g = rng(601)
+    cases = []
+    # Large offsets and a large penalty: a penalised bias would be far off.
+    X = g.normal(size=(200, 6)) * g.uniform(0.5, 3.0, 6) + g.uniform(4.0, 9.0, 6)
+    Y = X @ g.normal(size=(6, 3)) + np.array([10.0, -7.0, 3.0]) + 0.3 * g.normal(size=(200, 3))
+    cases.append((torch.float64, X, Y, 80.0, 1e-7))
+    X = g.normal(size=(60, 4)) + 2.0
+    Y = X @ g.normal(size=(4, 1)) - 5.0 + 0.1 * g.normal(size=(60, 1))
+    cases.append((torch.float64, X, Y, 0.0, 1e-7))
+    X = g.normal(size=(100, 5)) * 2.0 + 3.0
+    Y = X @ g.normal(size=(5, 2)) + 4.0 + 0.2 * g.normal(size=(100, 2))
+    cases.append((torch.float32, X, Y, 30.0, 1e-3))  # conditioning: cond(X^T X) ~ 20
+    for dtype, X, Y, alpha, rtol in cases:
+        Xt, Yt = _t(X, dtype), _t(Y, dtype)
+        what = (f"ridge_regression(X, Y, alpha={alpha}) with X of shape {tuple(X.shape)} "
+                f"(features with large nonzero means), Y of shape {tuple(Y.shape)}, in {dtype}")
+        got, reply = sub.call("ridge_regression", Xt, Yt, alpha, return_args=True)
+        W, b = _expect_pair(got, what)
+        W_ref, b_ref = ref.ridge_regression(Xt.double(), Yt.double(), alpha)
+        _expect_tensor(W, dtype, what + ", W")
+        _expect_tensor(b, dtype, what + ", b")
+        expect_shape(W, W_ref.shape, what + ", W")
+        expect_shape(b, b_ref.shape, what + ", b")
+        expect_close(W, W_ref, what + ", W (only W is penalised, not the bias)",
+                     rtol=rtol, atol=rtol)
+        expect_close(b, b_ref, what + ", b (the bias is not penalised)", rtol=rtol,
+                     atol=rtol * 10)
+        expect_unchanged([Xt, Yt], reply["args"], "ridge_regression")
+
+
+# ---- firing_rates ---------------------------------------------------------------------
+@QUESTIONS.question("firing_rates", points=1)
+def firing_rates(sub, ref):
+    g = rng(701)
+    for dtype, T, n, dt in ((torch.float64, 250, 40, 5e-4), (torch.float32, 90, 13, 2e-3)):
+        s = _t(g.random((T, n)) < g.uniform(0.0, 0.3, n), dtype)
+        what = f"firing_rates(spikes, dt={dt}) with spikes of shape ({T}, {n}) in {dtype}"
+        got, reply = sub.call("firing_rates", s, dt, return_args=True)
+        _expect_tensor(got, dtype, what)
+        expect_shape(got, (n,), what)
+        rtol = 1e-5 if dtype == torch.float32 else 1e-9
+        expect_close(got, ref.firing_rates(s, dt), what + " (rates in Hz)", rtol=rtol,
+                     atol=1e-6)
+        expect_unchanged([s], reply["args"], "firing_rates")
+
+
+# ---- cv_isi ---------------------------------------------------------------------------
+def _spike_matrix(trains, T):
+    s = np.zeros((T, len(trains)))
+    for j, times in enumerate(trains):
+        s[list(times), j] = 1.0
+    return s
+
+
+def _scalar(value, what):
+    if isinstance(value, torch.Tensor):
+        expect(value.numel() == 1, f"{what}: expected a scalar, got shape {tuple(value.shape)}")
+        return float(value.reshape(()))
+    arr = np.asarray(value, dtype=float) if isinstance(value, (int, float, np.generic,
+                                                                 np.ndarray)) else None
+    expect(arr is not None and arr.size == 1,
+           f"{what}: expected a number, got {type(value).__name__}")
+    return float(arr.reshape(()))
+
+
+@QUESTIONS.question("cv_isi", points=2)
+def cv_isi(sub, ref):
+    g = rng(801)
+    T = 400
+    trains = [
+        [],                      # silent
+        [50],                    # one spike
+        [10, 300],               # two spikes: one interval, excluded
+        [20, 30, 90],            # exactly three spikes: included
+        list(range(5, T, 25)),   # regular: CV 0
+    ]
+    for rate in (0.02, 0.05, 0.1):
+        trains.append(list(np.flatnonzero(g.random(T) < rate)))
+    s = _spike_matrix(trains, T)
+    for dtype, dt in ((torch.float64, 1e-3), (torch.float32, 2.5e-4)):
+        st = _t(s, dtype)
+        what = (f"cv_isi(spikes, dt={dt}) on {len(trains)} neurons (0, 1, 2, 3 spikes, a "
+                f"regular train, irregular trains) in {dtype}")
+        got, reply = sub.call("cv_isi", st, dt, return_args=True)
+        expect_close(_scalar(got, what), ref.cv_isi(st, dt), what + " (only neurons with "
+                     "at least 3 spikes count; std with ddof=0)", rtol=1e-5, atol=1e-7)
+        expect_unchanged([st], reply["args"], "cv_isi")
+    # a single regular neuron: CV 0 exactly; then nobody qualifies: nan
+    st = _t(_spike_matrix([list(range(3, 200, 7))], 200), torch.float64)
+    expect_close(_scalar(sub.call("cv_isi", st, 1e-3), "cv_isi"), 0.0,
+                 "cv_isi on one neuron firing every 7 steps (perfectly regular)",
+                 rtol=0, atol=1e-9)
+    st = _t(_spike_matrix([[], [4], [10, 60]], 100), torch.float64)
+    val = _scalar(sub.call("cv_isi", st, 1e-3), "cv_isi")
+    expect(np.isnan(val), "cv_isi on neurons with 0, 1 and 2 spikes (none has at least 3): "
+                          f"expected nan, got {val}")
+
+
+# ---- the fitted reservoir -------------------------------------------------------------
+def _held_out(ref, n_samples):
+    task = ref.lorenz_task()
+    n_transient = int(round(10.0 / float(task["dt"])))
+    traj = ref.simulate(ref.lorenz_rhs, np.array(HELD_OUT_X0), float(task["dt"]),
+                        n_transient + n_samples - 1)[n_transient:]
+    return (traj - task["train_mean"]) / task["train_std"]
+
+
+def _rms(pred, target):
+    return float(np.sqrt(np.mean((pred - target) ** 2)))
+
+
+@QUESTIONS.question("reservoir", points=3)
+def reservoir(sub, ref):
+    kinds = sub.names("reservoir_predict", "reservoir_washout")
+    expect(kinds.get("reservoir_predict") == "callable",
+           "reservoir_predict must be a function defined in the notebook")
+    expect(kinds.get("reservoir_washout") == "value",
+           "reservoir_washout must be an integer defined in the notebook")
+    try:
+        washout = sub.call({"name": "reservoir_washout", "attr": "__index__"})
+    except CheckFailed:
+        raise CheckFailed("reservoir_washout must be an integer (number of samples)") from None
+    expect(isinstance(washout, int) and 0 <= washout <= RESERVOIR_MAX_WASHOUT,
+           f"reservoir_washout must be an integer between 0 and {RESERVOIR_MAX_WASHOUT}, "
+           f"got {washout!r}")
+    u = _held_out(ref, RESERVOIR_SAMPLES)
+    u_t = torch.as_tensor(u, dtype=torch.float32)
+    what = (f"reservoir_predict(u_seq) on held-out standardised Lorenz input of shape "
+            f"({RESERVOIR_SAMPLES}, 3) (float32, another initial condition)")
+    pred = sub.call("reservoir_predict", u_t, timeout=RESERVOIR_TIMEOUT)
+    expect_shape(pred, (RESERVOIR_SAMPLES, 3), what)
+    from grading.checks import as_numpy
+    p = as_numpy(pred, what)
+    expect(bool(np.all(np.isfinite(p))), f"{what}: the predictions contain NaN or inf")
+    err = _rms(p[washout:-1], u[washout + 1:])
+    persistence = _rms(u[washout:-1], u[washout + 1:])
+    expect(err <= RESERVOIR_MAX_ERROR,
+           f"{what}: the one-step RMS error after the washout of {washout} samples is "
+           f"{err:.4f}, the notebook's threshold is {RESERVOIR_MAX_ERROR} (persistence, "
+           f"x_(t+1) = x_t, scores {persistence:.3f})")
+    # Causality: a prediction at t may use the input up to t, never u[t+1].  Change the
+    # input after a cut point t0; the prediction at t0 must still be close to u[t0+1].
+    for t0 in (washout + 200, washout + 450):
+        n = t0 + 20
+        u_cut = u[:n].copy()
+        u_cut[t0 + 1:] = -u_cut[t0 + 1:] + 3.0
+        got = sub.call("reservoir_predict", torch.as_tensor(u_cut, dtype=torch.float32),
+                       timeout=RESERVOIR_TIMEOUT)
+        expect_shape(got, (n, 3), f"reservoir_predict on an input of shape ({n}, 3)")
+        q = as_numpy(got, "reservoir_predict")
+        gap = float(np.sqrt(np.mean((q[t0] - u[t0 + 1]) ** 2)))
+        expect(gap < 1.0,
+               "reservoir_predict must be causal: its prediction at time t may depend on "
+               "u_seq[:t+1] only, but changing the input after t changed it")

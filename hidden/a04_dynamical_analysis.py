@@ -1,0 +1,308 @@
+"""Hidden checks of 04_dynamical_analysis (never handed to students)."""
+
+import itertools
+
+import numpy as np
+import torch
+
+from grading import fixtures
+from grading.checks import (CheckFailed, Fixture, Registry, StudentError, as_numpy, expect,
+                            expect_close, expect_shape, expect_unchanged, rng)
+
+QUESTIONS = Registry()
+LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 60}
+
+
+def _t(a, dtype=torch.float64):
+    return torch.as_tensor(np.asarray(a), dtype=dtype)
+
+
+def _both(name, **params):
+    """A fixture for the worker and the same object built here."""
+    return Fixture(name, **params), fixtures.build(name, params)
+
+
+def _dtype_name(value):
+    return str(getattr(value, "dtype", type(value).__name__)).replace("torch.", "")
+
+
+# ---- jacobian ---------------------------------------------------------------------------
+@QUESTIONS.question("jacobian", points=1)
+def jacobian(sub, ref):
+    g = rng(4101)
+    A = g.normal(scale=0.7, size=(5, 5))
+    c = g.normal(scale=0.3, size=5)
+    fx, f = _both("tanh_field", A=A, c=c)
+    for dtype, rtol, atol in ((torch.float64, 1e-9, 1e-12), (torch.float32, 1e-4, 1e-6)):
+        h = _t(g.normal(size=5), dtype)
+        what = (f"jacobian(F, h) of F(h) = tanh(A h) + c (a non-symmetric 5x5 A) at h of "
+                f"dtype {str(dtype).replace('torch.', '')}: entry [i, j] is dF_i/dh_j")
+        got, reply = sub.call("jacobian", fx, h, return_args=True)
+        expect_unchanged([None, h], reply["args"], "jacobian")
+        expect_shape(got, (5, 5), what)
+        expect(_dtype_name(got) == str(dtype).replace("torch.", ""),
+               f"{what}: expected a tensor of the dtype of h, got {_dtype_name(got)}")
+        expect_close(got, ref.jacobian(f, h), what, rtol=rtol, atol=atol)
+    M, P = g.normal(size=(3, 3)), g.normal(size=(3, 3))
+    fx, f = _both("cubic_field", M=M, P=P)
+    h = _t(g.normal(scale=0.5, size=3))
+    expect_close(sub.call("jacobian", fx, h), ref.jacobian(f, h),
+                 "jacobian(F, h) of a cubic map of shape (3,) -> (3,) in float64",
+                 rtol=1e-9, atol=1e-12)
+
+
+# ---- find_fixed_points ------------------------------------------------------------------
+def _rows_sorted(a):
+    a = np.asarray(a, dtype=float)
+    if a.ndim != 2 or len(a) == 0:
+        return a
+    return a[np.lexsort(a.T[::-1])]
+
+
+@QUESTIONS.question("find_fixed_points", points=3)
+def find_fixed_points(sub, ref):
+    # 1. The selection rules, without optimisation (n_iter=0): F(h) = h, so q = |h|^2 / 2.
+    ident = Fixture("linear_field", A=np.eye(2))
+    h0 = np.array([
+        [0.125, 0.0625],     # q = 0.009765625, within 0.25 of the point below (lower q)
+        [0.125, 0.0],        # q = 0.0078125
+        [0.3125, 0.0],       # within 0.25 of (0.125, 0)
+        [-0.25, 0.25],
+        [0.375, 0.0],        # exactly 0.25 from (0.125, 0): not farther, dropped
+        [-0.25, -0.375],
+        [0.46875, 0.0],      # near dropped points only: kept
+        [0.0, -0.5],         # q exactly equal to q_tol: dropped
+        [0.5, 0.5],          # q above q_tol
+    ])
+    h0t = _t(h0)
+    what = ("find_fixed_points(F, h0, n_iter=0, q_tol=0.125, unique_tol=0.25) with F(h) = h "
+            "and 9 starting states in 2-D (no optimisation step, so only the selection of "
+            "the starts is tested: q < q_tol, then in increasing order of q keep a point only "
+            "if it is farther than unique_tol from every point already kept)")
+    got, reply = sub.call("find_fixed_points", ident, h0t, n_iter=0, q_tol=0.125,
+                          unique_tol=0.25, return_args=True)
+    expect_unchanged([None, h0t], reply["args"], "find_fixed_points")
+    want = ref.find_fixed_points(fixtures.build("linear_field", {"A": np.eye(2)}), h0t,
+                                 n_iter=0, q_tol=0.125, unique_tol=0.25)
+    got_np = as_numpy(got, what)
+    expect_shape(got_np, tuple(want.shape), what + " (number of points kept)")
+    expect_close(_rows_sorted(got_np), _rows_sorted(want.numpy()),
+                 what + " (compared as a set of points)", rtol=0, atol=1e-12)
+    none = sub.call("find_fixed_points", ident, h0t[4:], n_iter=0, q_tol=0.01, unique_tol=0.25)
+    expect_shape(none, (0, 2), "find_fixed_points with no start below q_tol must return an "
+                               "empty tensor of shape (0, N)")
+
+    # 2. Optimisation on a field with known fixed points (9 of them in 2-D).
+    g = rng(4201)
+    M = np.array([[1.0, 0.3], [-0.2, 0.8]])
+    P = np.array([[1.1, 0.2], [-0.3, 0.9]])
+    fx, f = _both("cubic_field", M=M, P=P)
+    true = np.array(list(itertools.product([-1.0, 0.0, 1.0], repeat=2))) @ np.linalg.inv(P).T
+    starts = np.repeat(true, 4, axis=0) + g.normal(scale=0.08, size=(36, 2))
+    what = ("find_fixed_points(F, h0, q_tol=1e-4, unique_tol=0.1) (your default n_iter and lr) "
+            "on a 2-D field with 9 known fixed points, from 36 starts within about 0.1 of them")
+    got = sub.call("find_fixed_points", fx, _t(starts), q_tol=1e-4, unique_tol=0.1, timeout=120)
+    got_np = as_numpy(got, what)
+    expect(got_np.ndim == 2 and got_np.shape[1] == 2,
+           f"{what}: expected a tensor of shape (M, 2), got {got_np.shape}")
+    q = 0.5 * np.sum(f(_t(got_np)).numpy() ** 2, axis=-1)
+    expect(np.all(q < 1e-4 * (1 + 1e-6)),
+           f"{what}: a returned point has q = {q.max():.3g}, not below q_tol")
+    dist = np.linalg.norm(got_np[:, None, :] - true[None], axis=-1)
+    expect(np.all(dist.min(axis=1) < 0.02),
+           f"{what}: a returned point is not close to any fixed point of the field")
+    expect(len(got_np) == 9 and len(set(dist.argmin(axis=1).tolist())) == 9,
+           f"{what}: expected each of the 9 fixed points exactly once, got {len(got_np)} points "
+           f"covering {len(set(dist.argmin(axis=1).tolist()))} of them")
+
+
+# ---- classify_fixed_point ---------------------------------------------------------------
+def _similar(eigs_block, seed):
+    """A non-normal matrix with the given real block-diagonal spectrum."""
+    D = eigs_block
+    P = rng(seed).normal(size=D.shape) + 2 * np.eye(D.shape[0])
+    return P @ D @ np.linalg.inv(P)
+
+
+def _rot(a, b):
+    return np.array([[a, -b], [b, a]])
+
+
+def _blockdiag(*blocks):
+    n = sum(np.atleast_2d(b).shape[0] for b in blocks)
+    out, i = np.zeros((n, n)), 0
+    for b in blocks:
+        b = np.atleast_2d(b)
+        k = b.shape[0]
+        out[i:i + k, i:i + k] = b
+        i += k
+    return out
+
+
+@QUESTIONS.question("classify_fixed_point", points=2)
+def classify_fixed_point(sub, ref):
+    cases = [
+        (_similar(np.diag([-2.0, -3.0, -0.5]), 4301), None,
+         "real eigenvalues -2, -3, -0.5 (a flow: the sign of the real parts decides)"),
+        (_similar(np.diag([0.3, 0.5, 0.8]), 4302), None, "real eigenvalues 0.3, 0.5, 0.8"),
+        (_similar(_blockdiag(_rot(-0.2, 3.0), -1.0), 4303), None,
+         "eigenvalues -0.2 ± 3i and -1"),
+        (_similar(_blockdiag(_rot(0.1, 2.0), -4.0), 4304), None,
+         "eigenvalues 0.1 ± 2i and -4"),
+        (_similar(np.diag([2.0, -0.5]), 4305), None, "real eigenvalues 2 and -0.5"),
+        (_similar(np.diag([-1.0, -1.5, -0.9]), 4306), None, "real eigenvalues -1, -1.5, -0.9"),
+        (_blockdiag(_rot(0.0, 2.0), -1.0), None, "eigenvalues ±2i and -1"),
+        (np.diag([-1.0, 0.0, -2.0]), None, "eigenvalues -1, 0, -2"),
+        (_blockdiag(_rot(1e-12, 1.0), -3.0), None, "eigenvalues 1e-12 ± i and -3 (default tol)"),
+        (np.diag([-2.0, 0.25, -1.0]), 0.25, "eigenvalues -2, 0.25, -1 with tol=0.25 "
+                                            "(a real part exactly at tol)"),
+        (np.diag([-2.0, 0.26, -1.0]), 0.25, "eigenvalues -2, 0.26, -1 with tol=0.25"),
+        (np.diag([-0.25, -1.0]), 0.25, "eigenvalues -0.25, -1 with tol=0.25"),
+        (np.diag([0.5, 3.0]), 0.25, "eigenvalues 0.5, 3 with tol=0.25"),
+    ]
+    for i, (J, tol, label) in enumerate(cases):
+        Jt = _t(J)
+        want = ref.classify_fixed_point(Jt) if tol is None else ref.classify_fixed_point(Jt, tol)
+        if tol is None:
+            got = sub.call("classify_fixed_point", Jt)
+        elif i % 2:
+            got = sub.call("classify_fixed_point", Jt, tol)
+        else:
+            got = sub.call("classify_fixed_point", Jt, tol=tol)
+        expect(isinstance(got, str),
+               f"classify_fixed_point must return a string, got {type(got).__name__}")
+        expect(got == want,
+               f"classify_fixed_point(J) for a float64 Jacobian of a flow with {label}: "
+               f"got {got!r}, which is not the right class")
+
+
+# ---- lyapunov_spectrum ------------------------------------------------------------------
+@QUESTIONS.question("lyapunov_spectrum", points=3)
+def lyapunov_spectrum(sub, ref):
+    # 1. A linear map with exactly known exponents log|a_ii| / dt (upper triangular A).
+    A = np.array([[0.5, 0.7, -0.3], [0.0, 2.0, 0.4], [0.0, 0.0, -1.25]])
+    dt = 0.1
+    exact = np.sort(np.log(np.abs(np.diag(A))))[::-1] / dt
+    step = Fixture("linear_field", A=A)
+    x0 = _t([0.3, -0.2, 0.5])
+    what = ("lyapunov_spectrum(step, x0, 40, 0.1, jacobian=J) for the linear map x -> A x with "
+            "A upper triangular with diagonal (0.5, 2.0, -1.25), whose exponents are known "
+            "exactly (per unit time, sorted from largest to smallest)")
+    got, reply = sub.call("lyapunov_spectrum", step, x0, 40, dt,
+                          jacobian=Fixture("constant_jacobian", A=A), return_args=True)
+    expect_unchanged([None, x0], reply["args"], "lyapunov_spectrum")
+    expect_close(got, exact, what, rtol=1e-6, atol=1e-9)
+    x0f = _t([0.3, -0.2, 0.5], torch.float32)
+    got = sub.call("lyapunov_spectrum", step, x0f, 25, 0.5)
+    expect_close(got, exact * dt / 0.5,
+                 "lyapunov_spectrum(step, x0, 25, 0.5) (Jacobian by autograd, float32 x0) for "
+                 "the same linear map", rtol=1e-4, atol=1e-5)
+
+    # 2. The Henon map: state-dependent Jacobian, transient.
+    a, b = 1.4, 0.3
+    hx, h = _both("henon_map", a=a, b=b)
+    jx, j = _both("henon_jacobian", a=a, b=b)
+    x0 = _t([0.4, -0.1])
+    want = ref.lyapunov_spectrum(h, x0, 300, 0.5, n_transient=37, jacobian=j)
+    no_transient = ref.lyapunov_spectrum(h, x0, 300, 0.5, jacobian=j)
+    assert float((want - no_transient).abs().max()) > 1e-4
+    got = sub.call("lyapunov_spectrum", hx, x0, 300, 0.5, n_transient=37, jacobian=jx)
+    expect_close(got, want, "lyapunov_spectrum(step, x0, 300, 0.5, n_transient=37, "
+                            "jacobian=J) for the Henon map (a=1.4, b=0.3) from (0.4, -0.1)",
+                 rtol=1e-6, atol=1e-9)
+    got = sub.call("lyapunov_spectrum", hx, x0, 200, 1.0, 5)
+    expect_close(got, ref.lyapunov_spectrum(h, x0, 200, 1.0, 5),
+                 "lyapunov_spectrum(step, x0, 200, 1.0, 5) for the Henon map with the "
+                 "Jacobian by autograd (jacobian=None)", rtol=1e-6, atol=1e-9)
+
+
+# ---- state_space_divergence -------------------------------------------------------------
+def _cloud(seed, n, d=3, shift=0.0, scale=1.0):
+    g = rng(seed)
+    L = np.tril(g.normal(size=(d, d))) + 2 * np.eye(d)
+    return (g.normal(size=(n, d)) @ L.T) * scale + shift
+
+
+@QUESTIONS.question("state_space_divergence", points=2)
+def state_space_divergence(sub, ref):
+    x_true = _cloud(4401, 3000)
+    x_gen = _cloud(4402, 2000, shift=0.3, scale=0.9)
+    what = "state_space_divergence(x_true, x_gen, n_bins=7) for two 3-D point clouds"
+    got, reply = sub.call("state_space_divergence", x_true, x_gen, n_bins=7, return_args=True)
+    expect_unchanged([x_true, x_gen], reply["args"], "state_space_divergence")
+    expect_close(got, ref.state_space_divergence(x_true, x_gen, n_bins=7), what,
+                 rtol=1e-6, atol=1e-10, shape=False)
+    expect_close(sub.call("state_space_divergence", x_true, x_gen),
+                 ref.state_space_divergence(x_true, x_gen),
+                 "state_space_divergence(x_true, x_gen) with the default number of bins",
+                 rtol=1e-6, atol=1e-10, shape=False)
+    # A third of the generated points outside the range of x_true, many on its boundary.
+    out = _cloud(4403, 900, scale=3.0)
+    lo, hi = x_true.min(axis=0), x_true.max(axis=0)
+    edge = np.concatenate([np.tile(hi, (200, 1)), np.tile(lo, (100, 1))])
+    x_gen2 = np.concatenate([x_gen[:1200], out, edge])
+    assert ((x_gen2 < lo) | (x_gen2 > hi)).any(axis=1).sum() > 300
+    expect_close(sub.call("state_space_divergence", x_true, x_gen2, 5),
+                 ref.state_space_divergence(x_true, x_gen2, 5),
+                 "state_space_divergence(x_true, x_gen, 5) where many generated points lie "
+                 "outside the range of x_true (they are dropped) and some exactly on its "
+                 "lower and upper bounds (inside: the last bins are closed)",
+                 rtol=1e-6, atol=1e-10, shape=False)
+    far = x_true[:500] + 1000.0
+    expect_close(sub.call("state_space_divergence", x_true, far, 6),
+                 ref.state_space_divergence(x_true, far, 6),
+                 "state_space_divergence(x_true, x_gen, 6) where no generated point falls "
+                 "inside the range of x_true", rtol=1e-6, atol=1e-10, shape=False)
+    t2 = _cloud(4404, 800, d=2)
+    g2 = _cloud(4405, 600, d=2, shift=-0.2)
+    expect_close(sub.call("state_space_divergence", t2.tolist(), g2.tolist(), 9),
+                 ref.state_space_divergence(t2, g2, 9),
+                 "state_space_divergence(x_true, x_gen, 9) for 2-D data given as nested "
+                 "Python lists", rtol=1e-6, atol=1e-10, shape=False)
+
+
+# ---- power_spectrum_distance ------------------------------------------------------------
+def _signals(seed, T, d=3, shift=0.0):
+    g = rng(seed)
+    t = np.arange(T)[:, None]
+    freqs = g.uniform(0.01, 0.2, size=(1, d))
+    return (np.sin(2 * np.pi * freqs * t + g.uniform(0, 6, size=(1, d)))
+            + 0.5 * np.sin(2 * np.pi * (freqs * 2.3 + shift) * t)
+            + 0.3 * g.normal(size=(T, d)) + g.normal(scale=3.0, size=(1, d)))
+
+
+def _expect_value_error(sub, args, what):
+    try:
+        sub.call("power_spectrum_distance", *args)
+    except StudentError as e:
+        expect("ValueError" in str(e), f"{what}: expected a ValueError, got: {e}")
+        return
+    raise CheckFailed(f"{what}: expected a ValueError, but nothing was raised")
+
+
+@QUESTIONS.question("power_spectrum_distance", points=2)
+def power_spectrum_distance(sub, ref):
+    x_true = _signals(4501, 512)
+    x_gen = _signals(4502, 512, shift=0.01)
+    what = "power_spectrum_distance(x_true, x_gen, smoothing=3.0) for two (512, 3) signals"
+    got, reply = sub.call("power_spectrum_distance", x_true, x_gen, smoothing=3.0,
+                          return_args=True)
+    expect_unchanged([x_true, x_gen], reply["args"], "power_spectrum_distance")
+    expect_close(got, ref.power_spectrum_distance(x_true, x_gen, smoothing=3.0), what,
+                 rtol=1e-6, atol=1e-8, shape=False)
+    a, b = _signals(4503, 301), _signals(4504, 301, shift=0.03)
+    expect_close(sub.call("power_spectrum_distance", a, b),
+                 ref.power_spectrum_distance(a, b),
+                 "power_spectrum_distance(x_true, x_gen) with the default smoothing for two "
+                 "(301, 3) signals (odd length)", rtol=1e-6, atol=1e-8, shape=False)
+    expect_close(sub.call("power_spectrum_distance", a, b, 0.7),
+                 ref.power_spectrum_distance(a, b, 0.7),
+                 "power_spectrum_distance(x_true, x_gen, 0.7)", rtol=1e-6, atol=1e-8,
+                 shape=False)
+    expect_close(sub.call("power_spectrum_distance", a, a + 5.0), 0.0,
+                 "power_spectrum_distance(x, x + 5) must be 0 (same spectrum)",
+                 rtol=0, atol=1e-6, shape=False)
+    _expect_value_error(sub, (x_true, x_gen[:-1]),
+                        "power_spectrum_distance with shapes (512, 3) and (511, 3)")
+    _expect_value_error(sub, (x_true, x_gen[:, :2]),
+                        "power_spectrum_distance with shapes (512, 3) and (512, 2)")
