@@ -107,8 +107,11 @@ def _unarray(spec):
         raise DecodeError("malformed array shape")
     if math.prod(shape) > MAX_ELEMENTS:
         raise DecodeError("array too large")
-    raw = base64.b64decode(spec.get("data", ""), validate=True)
-    arr = np.frombuffer(raw, dtype=np.dtype(spec["dtype"]))
+    try:
+        raw = base64.b64decode(spec.get("data", ""), validate=True)
+        arr = np.frombuffer(raw, dtype=np.dtype(spec["dtype"]))
+    except (ValueError, TypeError) as e:
+        raise DecodeError("malformed array data") from e
     if arr.size != math.prod(shape):
         raise DecodeError("array data does not match its shape")
     return arr.reshape(shape).copy()
