@@ -87,3 +87,25 @@ def test_gradescope_entry_point(zips, tmp_path):
     results = _gradescope_run(zips[name], source_path(name), str(tmp_path))
     scored = [t for t in results["tests"] if "max_score" in t]
     assert sum(t["score"] for t in scored) == sum(t["max_score"] for t in scored) > 0
+
+
+def test_batch_grading_survives_a_broken_submission(zips, tmp_path):
+    import csv
+    from grading import batch
+    name = "00_introduction"
+    sub = tmp_path / "submitted"
+    for student, src in (("ada", source_path(name)), ("bob", release_path(name)), ("eve", None)):
+        folder = sub / student / name
+        folder.mkdir(parents=True)
+        if src:
+            shutil.copy(src, folder / f"{name}.ipynb")
+        else:
+            (folder / f"{name}.ipynb").write_text("{ this is not a notebook")
+    out = tmp_path / "grades"
+    assert batch.main([str(sub), "--autograder", zips[name], "--out", str(out), "--jobs", "2"]) == 0
+    with open(out / "gradebook.csv") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"ada", "bob", "eve"}
+    assert float(rows["ada"]["total"]) == 15 and float(rows["bob"]["total"]) == 0
+    assert float(rows["eve"]["total"]) == 0
+    assert (out / "feedback" / "bob.txt").read_text().count("not done yet") >= 1
