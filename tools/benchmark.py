@@ -1,0 +1,165 @@
+"""Course benchmark: speed, memory and quality of every assignment.
+
+    python -m tools.benchmark [--only NAME] [--skip-quality]
+
+Per assignment: execution time of the solution notebook, ``otter run`` time of the
+solution with the real autograder (wall and CPU of the whole process tree), peak
+resident memory of that process tree, and the quality figures of
+``tools/quality/q<NN>_*.py``.  Writes ``benchmarks/latest.json`` and
+``benchmarks/latest.md``, and prints the change against the previous run (kept as
+``benchmarks/previous.json``) so that a regression shows.
+"""
+
+import argparse
+import importlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tools.assignments import available  # noqa: E402
+from tools.course import BIN, _env, build_autograder, execute_solution  # noqa: E402
+
+OUT = os.path.join(ROOT, "benchmarks")
+
+
+def _tree_rss_mb(root_pid):
+    children, rss = {}, {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(pid))
+            rss[int(pid)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total / 2**20
+
+
+def run_measured(cmd, cwd):
+    """Run ``cmd``; return (wall s, CPU s of the process tree, peak tree RSS MB, rc)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    peak = [0.0]
+
+    def watch():
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    rc = proc.wait()
+    thread.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return time.monotonic() - t0, cpu, peak[0], rc
+
+
+def quality(name):
+    module = f"tools.quality.q{name}"
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError:
+        return {}
+    return mod.measure()
+
+
+def bench(name, with_quality=True):
+    work = tempfile.mkdtemp(prefix="bench-")
+    try:
+        t0 = time.monotonic()
+        nb = execute_solution(name, out_root=work)
+        exec_s = time.monotonic() - t0
+        zip_path = build_autograder(name, out_dir=work)
+        out = os.path.join(work, "otter-out")
+        os.makedirs(out)
+        wall, cpu, peak, rc = run_measured(
+            [os.path.join(BIN, "otter"), "run", "-a", zip_path, "-o", out, "--no-logo", nb], out)
+        with open(os.path.join(out, "results.json")) as f:
+            tests = json.load(f)["tests"]
+        score = sum(t.get("score", 0) for t in tests)
+        max_score = sum(t.get("max_score", 0) for t in tests)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    row = {"assignment": name, "solution_seconds": round(exec_s, 1),
+           "grading_wall_seconds": round(wall, 1), "grading_cpu_seconds": round(cpu, 1),
+           "grading_peak_mb": round(peak), "score": score, "max_score": max_score}
+    if with_quality:
+        row["quality"] = quality(name)
+    return row
+
+
+def markdown(rows):
+    lines = ["| assignment | solution run (s) | grading wall (s) | grading CPU (s) | grading peak (MB) | score |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['assignment']} | {r['solution_seconds']} | {r['grading_wall_seconds']} | "
+                     f"{r['grading_cpu_seconds']} | {r['grading_peak_mb']} | {r['score']:g}/{r['max_score']:g} |")
+    total = sum(r["solution_seconds"] for r in rows)
+    lines.append(f"\nAll solutions: {total:.0f} s.\n")
+    for r in rows:
+        if r.get("quality"):
+            figures = ", ".join(f"{k} = {v}" for k, v in r["quality"].items())
+            lines.append(f"- {r['assignment']}: {figures}")
+    return "\n".join(lines) + "\n"
+
+
+def compare(rows, previous):
+    old = {r["assignment"]: r for r in previous}
+    for r in rows:
+        o = old.get(r["assignment"])
+        if not o:
+            continue
+        for key in ("solution_seconds", "grading_cpu_seconds", "grading_peak_mb"):
+            if o.get(key):
+                change = (r[key] - o[key]) / o[key]
+                flag = "  <-- REGRESSION" if change > 0.2 else ""
+                print(f"{r['assignment']:30s} {key:22s} {o[key]:>8} -> {r[key]:>8} ({change:+.0%}){flag}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only")
+    parser.add_argument("--skip-quality", action="store_true")
+    args = parser.parse_args(argv)
+    names = [a["name"] for a in available(ROOT) if not args.only or a["name"] == args.only]
+    rows = []
+    for name in names:
+        print(f"benchmarking {name} ...", flush=True)
+        rows.append(bench(name, with_quality=not args.skip_quality))
+    os.makedirs(OUT, exist_ok=True)
+    latest = os.path.join(OUT, "latest.json")
+    if os.path.exists(latest):
+        with open(latest) as f:
+            previous = json.load(f)["rows"]
+        shutil.copy(latest, os.path.join(OUT, "previous.json"))
+        compare(rows, previous)
+    with open(latest, "w") as f:
+        json.dump({"date": time.strftime("%Y-%m-%d %H:%M"), "rows": rows}, f, indent=1)
+    text = markdown(rows)
+    with open(os.path.join(OUT, "latest.md"), "w") as f:
+        f.write(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

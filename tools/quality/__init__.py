@@ -1,0 +1,1 @@
+"""Quality figures per assignment (used by tools.benchmark)."""
