@@ -123,12 +123,30 @@ def scaled_sin_map(a):
 
 # ---- 02_balanced_rate_network ------------------------------------------------------------
 @fixture("torch_function")
-def torch_function(name):
+def torch_function(fn):
     """An element-wise torch function by name (``tanh``, ``sigmoid``...) used as ``phi``."""
     import torch
-    if name not in ("tanh", "sigmoid", "relu"):
-        raise ValueError(name)
-    return getattr(torch, name)
+    if fn not in ("tanh", "sigmoid", "relu"):
+        raise ValueError(fn)
+    return getattr(torch, fn)
+
+
+@fixture("probe_dale_signs")
+def probe_dale_signs(e_value, i_value):
+    """A stand-in for ``dale_signs`` (not the exercise): e_value for E, i_value for I."""
+    import torch
+
+    def signs(n_exc, n_inh):
+        return torch.cat([torch.full((n_exc,), float(e_value)), torch.full((n_inh,), float(i_value))])
+    return signs
+
+
+@fixture("probe_apply_dale")
+def probe_apply_dale(offset):
+    """A stand-in for ``apply_dale`` (not the exercise): (W_raw**2 + offset) * signs."""
+    def apply(W_raw, signs):
+        return (W_raw ** 2 + offset) * signs.to(W_raw.dtype)
+    return apply
 
 
 @fixture("eirnn_shell")
@@ -228,3 +246,22 @@ def probe_lif(leak, gain):
         spiking = v_new > v_th
         return spiking.to(v.dtype), torch.where(spiking, torch.full_like(v_new, v_reset), v_new)
     return step
+
+
+@fixture("probe_ctrnn_rhs")
+def probe_ctrnn_rhs(scale):
+    """A stand-in vector field for 01 (not the exercise's CT-RNN field):
+    (-scale*h + sin(h @ W_rec.T + x @ W_in.T + b)) / tau."""
+    def rhs(h, x, W_rec, W_in, b, tau):
+        import torch
+        return (-scale * h + torch.sin(h @ W_rec.T + x @ W_in.T + b)) / tau
+    return rhs
+
+
+@fixture("max_abs_error")
+def max_abs_error():
+    """A stand-in per-step error for 01 (not the exercise's RMS error):
+    max over the last axis of abs((pred - true) / std)."""
+    def err(pred, true, std):
+        return ((pred - true) / std).abs().amax(dim=-1)
+    return err

@@ -144,6 +144,8 @@ class Sandbox:
             elif os.path.exists(path):
                 shutil.copy(path, target)
         os.makedirs(os.path.join(self.scratch, "tmp"), exist_ok=True)
+        # Public checks are not run while grading, but notebooks expect the folder.
+        os.makedirs(os.path.join(self.scratch, "tests"), exist_ok=True)
         if self.ids:
             for root, dirs, files in os.walk(self.scratch):
                 for name in dirs + files + ["."]:

@@ -89,7 +89,9 @@ def _fake_otter():
         def __getattr__(self, name):
             return lambda *a, **k: None
 
+    import importlib.machinery
     mod = types.ModuleType("otter")
+    mod.__spec__ = importlib.machinery.ModuleSpec("otter", None)
     mod.Notebook = Notebook
     return mod
 
@@ -193,7 +195,7 @@ class Server:
             kind = "missing" if name not in self.ns else (
                 "class" if isinstance(obj, type) else "callable" if callable(obj) else "value")
             out[name] = kind
-        return {"value": out}
+        return {"value": codec.encode(out)}
 
     def op_call(self, req):
         import contextlib

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import torch
 
-from grading.checks import (CheckFailed, Fixture, Handle, Registry, SeededGenerator,
+from grading.checks import (CheckFailed, as_numpy, Fixture, Handle, Registry, SeededGenerator,
                             StudentError, expect, expect_close, expect_shape,
                             expect_unchanged, rng)
 
@@ -180,7 +180,7 @@ def ei_rate_rhs(sub, ref):
                     f"W_EE ({nE}, {nE}), W_EI ({nE}, {nI}), W_IE ({nI}, {nE}), W_II ({nI}, {nI}), "
                     "I_ext (2, 3, 6), tau_E=0.7, tau_I=0.3, "
                     + (f"phi=torch.{phi_name}" if phi_name else "the default phi"))
-            kw = {"phi": Fixture("torch_function", name=phi_name)} if phi_name else {}
+            kw = {"phi": Fixture("torch_function", fn=phi_name)} if phi_name else {}
             got, reply = sub.call("ei_rate_rhs", *args, 0.7, 0.3, return_args=True, **kw)
             want = ref.ei_rate_rhs(*args, 0.7, 0.3,
                                    **({"phi": getattr(torch, phi_name)} if phi_name else {}))
@@ -235,7 +235,7 @@ def balance_index(sub, ref):
         what = f"balance_index(exc, inh) on {dtype} currents of shape (4, 6), net input of both signs"
         got, reply = sub.call("balance_index", e, i, return_args=True)
         expect_close(got, ref.balance_index(e, i), what, rtol=rtol, atol=1e-12, shape=False)
-        expect(np.size(got) == 1, f"{what}: expected a single number")
+        expect(as_numpy(got, what).size == 1, f"{what}: expected a single number")
         expect_unchanged([e, i], reply["args"], "balance_index")
     e = _t([[2.0, 4.0]], torch.float64)
     got = sub.call("balance_index", e, -e)
@@ -268,6 +268,85 @@ def _dale_ok(W, n_exc):
     return bool(torch.all(W[:, :n_exc] >= 0)) and bool(torch.all(W[:, n_exc:] <= 0))
 
 
+PROBE_SIGNS = (0.5, -0.7)
+PROBE_OFFSET = 0.1
+
+
+def _probe_swap():
+    return {"dale_signs": Fixture("probe_dale_signs", e_value=PROBE_SIGNS[0], i_value=PROBE_SIGNS[1]),
+            "apply_dale": Fixture("probe_apply_dale", offset=PROBE_OFFSET)}
+
+
+def _expected_W(raw, n_exc, route):
+    """Effective recurrent matrix: the reference (route 0) or with the probe stand-ins for
+    apply_dale and dale_signs (1: both probes, 2: probe apply_dale with +-1 signs)."""
+    N = raw.shape[0]
+    off = 1 - torch.eye(N, dtype=raw.dtype)
+    if route == 0:
+        s = torch.cat([torch.ones(n_exc), -torch.ones(N - n_exc)]).to(raw.dtype)
+        return raw.abs() * s * off
+    s = (torch.cat([torch.full((n_exc,), PROBE_SIGNS[0]), torch.full((N - n_exc,), PROBE_SIGNS[1])])
+         if route == 1 else torch.cat([torch.ones(n_exc), -torch.ones(N - n_exc)])).to(raw.dtype)
+    return (raw ** 2 + PROBE_OFFSET) * s * off
+
+
+def _ei_forward(W, params, x_seq, r0, n_exc, tau_E, tau_I, dt):
+    N = W.shape[0]
+    tau = torch.cat([torch.full((n_exc,), tau_E), torch.full((N - n_exc,), tau_I)]).to(W.dtype)
+    r = r0 if r0 is not None else x_seq.new_zeros(x_seq.shape[1], N)
+    rs = []
+    for t in range(x_seq.shape[0]):
+        u = r @ W.T + x_seq[t] @ params["W_in"].T + params["b"]
+        r = r + dt / tau * (-r + torch.relu(u))
+        rs.append(r)
+    r_seq = torch.stack(rs)
+    return r_seq[..., :n_exc] @ params["readout.weight"].T + params["readout.bias"], r_seq
+
+
+def _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, routes, swap,
+                      n_in, n_exc, n_inh, n_out, tau_E, tau_I, dt):
+    N = n_exc + n_inh
+    g = rng(2601)
+    x_seq = _t(g.normal(size=(6, 4, n_in)), dtype)
+    r0 = _t(g.uniform(0, 1, size=(4, N)), dtype)
+    sub.set_params(m, params)
+    W = sub.call({"handle": m.name, "attr": "__getattribute__"}, "W_rec", swap=swap)
+    what = (f"{build} in {dtype} with W_rec_raw set to random values of both signs: "
+            "the property W_rec")
+    expect(_is_tensor(W), f"{what} should be a tensor (a property), got {type(W).__name__}")
+    expect_shape(W, (N, N), what)
+    expect(_dale_ok(W, n_exc), f"{what} must have non-negative excitatory columns and "
+                               "non-positive inhibitory columns (Dale's law), for any W_rec_raw")
+    expect(bool(torch.all(torch.diagonal(W) == 0)), f"{what} must have a zero diagonal")
+    route = None
+    for rt_ in routes:
+        if np.allclose(W.detach().double().numpy(),
+                       _expected_W(params["W_rec_raw"], n_exc, rt_).double().numpy(),
+                       rtol=rtol, atol=atol):
+            route = rt_
+            break
+    expect(route is not None, f"{what}: values differ from the expected ones")
+    W_exp = _expected_W(params["W_rec_raw"], n_exc, route)
+    for args, label in (((x_seq, r0), "and r0 of shape (4, 11)"), ((x_seq,), "and r0=None")):
+        with torch.no_grad():
+            wy, wr = _ei_forward(W_exp, params, *args, *(() if len(args) == 2 else (None,)),
+                                 n_exc, tau_E, tau_I, dt)
+        what = f"{build} in {dtype}: forward(x_seq) with x_seq of shape (6, 4, 3) {label}"
+        got, reply = sub.call(m, *args, return_args=True, swap=swap)
+        expect(isinstance(got, (tuple, list)) and len(got) == 2,
+               f"{what}: expected a pair (y_seq, r_seq)")
+        expect_shape(got[1], (6, 4, N), f"{what}: r_seq")
+        expect_shape(got[0], (6, 4, n_out), f"{what}: y_seq")
+        expect_close(got[1], wr, f"{what}: r_seq (excitatory and inhibitory units have "
+                                 "their own time constants)", rtol=rtol, atol=atol)
+        expect_close(got[0], wy, f"{what}: y_seq (the readout sees the excitatory rates)",
+                     rtol=rtol, atol=atol)
+        expect_unchanged(list(args), reply["args"], "forward")
+    after = sub.get_params(m)["params"]
+    expect(all(torch.equal(after[k], params[k]) for k in params),
+           f"{build}: forward and W_rec must not modify the model's parameters")
+
+
 @QUESTIONS.question("EIRNN", points=3)
 def EIRNN(sub, ref):
     n_in, n_exc, n_inh, n_out = 3, 7, 4, 2
@@ -279,53 +358,27 @@ def EIRNN(sub, ref):
     for k, v in (("n_exc", n_exc), ("n_inh", n_inh), ("tau_E", tau_E), ("tau_I", tau_I),
                  ("dt", dt)):
         got = info["attrs"].get(k)
-        expect(got is not None and np.size(got) == 1 and abs(float(got) - v) < 1e-12,
+        expect(got is not None and as_numpy(got, k).size == 1 and abs(float(got) - v) < 1e-12,
                f"{build}: the attribute {k} should be {v}")
     shapes = {"W_rec_raw": (N, N), "W_in": (N, n_in), "b": (N,),
               "readout.weight": (n_out, n_exc), "readout.bias": (n_out,)}
     for k, shape in shapes.items():
         expect(k in info["params"], f"{build}: the model has no parameter named {k}")
         expect_shape(info["params"][k], shape, f"{build}: parameter {k}")
-
-    g = rng(2601)
-    x_seq = g.normal(size=(6, 4, n_in))
-    r0 = g.uniform(0, 1, size=(4, N))
+    dims = (n_in, n_exc, n_inh, n_out, tau_E, tau_I, dt)
     for dtype, rtol, atol in ((torch.float32, 1e-4, 1e-6), (torch.float64, 1e-9, 1e-12)):
         if dtype == torch.float64:
             sub.call(m.double)
         params = _ei_params(2602, n_in, n_exc, n_inh, n_out, dtype)
-        sub.set_params(m, params)
-        lib_m = _lib_eirnn(ref, params, n_in, n_exc, n_inh, n_out, tau_E, tau_I, dt, dtype)
-        W = sub.get_params(m, attrs=["W_rec"])["attrs"]["W_rec"]
-        what = (f"{build} in {dtype} with W_rec_raw set to random values of both signs: "
-                "the property W_rec")
-        expect(_is_tensor(W), f"{what} should be a tensor (a property), got {type(W).__name__}")
-        expect_shape(W, (N, N), what)
-        expect(_dale_ok(W, n_exc), f"{what} must have non-negative excitatory columns and "
-                                   "non-positive inhibitory columns (Dale's law), for any W_rec_raw")
-        expect(bool(torch.all(torch.diagonal(W) == 0)), f"{what} must have a zero diagonal")
-        expect_close(W, lib_m.W_rec.detach(), what, rtol=rtol, atol=atol)
-
-        xt, rt = _t(x_seq, dtype), _t(r0, dtype)
-        with torch.no_grad():
-            want_y, want_r = lib_m(xt, rt)
-            want_y0, want_r0 = lib_m(xt)
-        for args, wy, wr, label in (((xt, rt), want_y, want_r, "and r0 of shape (4, 11)"),
-                                    ((xt,), want_y0, want_r0, "and r0=None")):
-            what = f"{build} in {dtype}: forward(x_seq) with x_seq of shape (6, 4, 3) {label}"
-            got, reply = sub.call(m, *args, return_args=True)
-            expect(isinstance(got, (tuple, list)) and len(got) == 2,
-                   f"{what}: expected a pair (y_seq, r_seq)")
-            expect_shape(got[1], (6, 4, N), f"{what}: r_seq")
-            expect_shape(got[0], (6, 4, n_out), f"{what}: y_seq")
-            expect_close(got[1], wr, f"{what}: r_seq (excitatory and inhibitory units have "
-                                     "their own time constants)", rtol=rtol, atol=atol)
-            expect_close(got[0], wy, f"{what}: y_seq (the readout sees the excitatory rates)",
-                         rtol=rtol, atol=atol)
-            expect_unchanged(list(args), reply["args"], "forward")
-        after = sub.get_params(m)["params"]
-        expect(all(torch.equal(after[k], params[k]) for k in params),
-               f"{build}: forward must not modify the model's parameters")
+        try:
+            _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, (0,), None, *dims)
+        except CheckFailed as first:
+            # Maybe only apply_dale or dale_signs is wrong: give the model stand-ins for them.
+            try:
+                _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, (1, 2),
+                                  _probe_swap(), *dims)
+            except CheckFailed:
+                raise first from None
 
 
 # ---- ei_closed_loop -----------------------------------------------------------------------
@@ -397,9 +450,9 @@ def ei_closed_loop(sub, ref):
         expect_shape(got, (n_steps, 4, n_in), label)
         expect(got.dtype == dtype, f"{label}: expected dtype {dtype}, got {got.dtype}")
         grads = reply["grads"][0]
-        ok_ref = np.allclose(got.double().numpy(), want.detach().double().numpy(), rtol=rtol,
+        ok_ref = np.allclose(got.detach().double().numpy(), want.detach().double().numpy(), rtol=rtol,
                              atol=atol)
-        ok_probe = (not fallback) and np.allclose(got.double().numpy(),
+        ok_probe = (not fallback) and np.allclose(got.detach().double().numpy(),
                                                    probe.detach().double().numpy(),
                                                    rtol=rtol, atol=atol)
         expect(ok_ref or ok_probe,

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 from grading import fixtures
-from grading.checks import (CheckFailed, Fixture, Registry, SeededGenerator, expect,
-                            expect_close, expect_shape, expect_unchanged, rng)
+from grading.checks import (CheckFailed, Fixture, Registry, SeededGenerator, StudentError,
+                            expect, expect_close, expect_shape, expect_unchanged, rng)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -35,17 +35,17 @@ def _expect_pair(got, what):
 
 
 def _tols(dtype):
-    return (1e-5, 1e-6) if dtype == torch.float32 else (1e-9, 1e-10)
+    return (1e-5, 1e-6) if dtype == torch.float32 else (1e-6, 1e-9)
 
 
 # ---- lif_step -------------------------------------------------------------------------
 def _norse_step(v, i_in, tau_m, v_rest, v_th, v_reset, dt):
-    from norse.torch.functional.lif_box import LIFBoxFeedForwardState
+    import norse.torch.functional.lif_box as box
     from lib.spiking import norse_lif_cell
     cell = norse_lif_cell(tau_m=tau_m, v_rest=v_rest, v_th=v_th, v_reset=v_reset, dt=dt,
                           dtype=v.dtype)
     with torch.no_grad():
-        z, state = cell(i_in, LIFBoxFeedForwardState(v=v.clone()))
+        z, state = cell(i_in, box.LIFBoxFeedForwardState(v=v.clone()))
     return z, state.v
 
 
@@ -100,7 +100,7 @@ def lif_step(sub, ref):
     # tau_m = 2**-6, dt = 2**-10, so dt/tau_m = 1/16; v_rest = 0.5, v_th = 1.25.
     exact = dict(tau_m=2.0 ** -6, v_rest=0.5, v_th=1.25, v_reset=-0.25, dt=2.0 ** -10)
     v_list = [1.0, 1.25, 1.0, 1.0, 0.0]
-    i_list = [4.5, 0.75, 4.5 + 2.0 ** -20, 4.5 - 2.0 ** -20, 12.5]
+    i_list = [4.5, 0.75, 4.5 + 2.0 ** -12, 4.5 - 2.0 ** -12, 20.5]
     z_want = [0.0, 0.0, 1.0, 0.0, 1.0]
     for dtype in (torch.float64, torch.float32):
         v = torch.tensor(v_list, dtype=dtype)
@@ -294,7 +294,7 @@ def exponential_trace(sub, ref):
         got, reply = sub.call("exponential_trace", s, tau_s, dt, return_args=True)
         _expect_tensor(got, dtype, what)
         expect_shape(got, s.shape, what)
-        rtol, atol = (1e-4, 1e-5) if dtype == torch.float32 else (1e-9, 1e-12)
+        rtol, atol = (1e-4, 1e-5) if dtype == torch.float32 else (1e-6, 1e-9)
         expect_close(got, ref.exponential_trace(s, tau_s, dt), what, rtol=rtol, atol=atol)
         expect_unchanged([s], reply["args"], "exponential_trace")
 
@@ -415,15 +415,11 @@ def _rms(pred, target):
 
 @QUESTIONS.question("reservoir", points=3)
 def reservoir(sub, ref):
-    kinds = sub.names("reservoir_predict", "reservoir_washout")
-    expect(kinds.get("reservoir_predict") == "callable",
-           "reservoir_predict must be a function defined in the notebook")
-    expect(kinds.get("reservoir_washout") == "value",
-           "reservoir_washout must be an integer defined in the notebook")
     try:
         washout = sub.call({"name": "reservoir_washout", "attr": "__index__"})
-    except CheckFailed:
-        raise CheckFailed("reservoir_washout must be an integer (number of samples)") from None
+    except StudentError as e:
+        raise CheckFailed("reservoir_washout must be an integer (a number of samples), "
+                          f"reading it failed: {e}") from None
     expect(isinstance(washout, int) and 0 <= washout <= RESERVOIR_MAX_WASHOUT,
            f"reservoir_washout must be an integer between 0 and {RESERVOIR_MAX_WASHOUT}, "
            f"got {washout!r}")

@@ -39,6 +39,9 @@ def jacobian(sub, ref):
                 f"dtype {str(dtype).replace('torch.', '')}: entry [i, j] is dF_i/dh_j")
         got, reply = sub.call("jacobian", fx, h, return_args=True)
         expect_unchanged([None, h], reply["args"], "jacobian")
+        expect(not getattr(reply["args"][1], "requires_grad", False),
+               "jacobian(F, h) switched on requires_grad of the tensor h it was given "
+               "(work on a detached copy)")
         expect_shape(got, (5, 5), what)
         expect(_dtype_name(got) == str(dtype).replace("torch.", ""),
                f"{what}: expected a tensor of the dtype of h, got {_dtype_name(got)}")
@@ -99,9 +102,10 @@ def find_fixed_points(sub, ref):
     fx, f = _both("cubic_field", M=M, P=P)
     true = np.array(list(itertools.product([-1.0, 0.0, 1.0], repeat=2))) @ np.linalg.inv(P).T
     starts = np.repeat(true, 4, axis=0) + g.normal(scale=0.08, size=(36, 2))
-    what = ("find_fixed_points(F, h0, q_tol=1e-4, unique_tol=0.1) (your default n_iter and lr) "
+    what = ("find_fixed_points(F, h0, n_iter=2000, lr=0.02, q_tol=1e-4, unique_tol=0.1) "
             "on a 2-D field with 9 known fixed points, from 36 starts within about 0.1 of them")
-    got = sub.call("find_fixed_points", fx, _t(starts), q_tol=1e-4, unique_tol=0.1, timeout=120)
+    got = sub.call("find_fixed_points", fx, _t(starts), n_iter=2000, lr=0.02, q_tol=1e-4,
+                   unique_tol=0.1, timeout=120)
     got_np = as_numpy(got, what)
     expect(got_np.ndim == 2 and got_np.shape[1] == 2,
            f"{what}: expected a tensor of shape (M, 2), got {got_np.shape}")

@@ -2,7 +2,10 @@
 
     python -m tools.course build            # everything below, in order
     python -m tools.course data             # shared task data for 01-05
+    python -m tools.course checkpoints      # trained models shipped with 04/05 (if missing)
+    python -m tools.course metrics          # 05's figures of the three architectures
     python -m tools.course release          # nbgrader generate_assignment, every assignment
+    python -m tools.course bundles          # one student zip per assignment (from release/)
     python -m tools.course autograder       # otter generate, one zip per assignment
     python -m tools.course solutions        # execute solutions into solutions/ (+ HTML)
     python -m tools.course grade            # otter run: solutions full marks, releases zero
@@ -70,6 +73,29 @@ def generate_release(name, root=ROOT):
     os.makedirs(os.path.join(root, "build"), exist_ok=True)
     _run([os.path.join(BIN, "nbgrader"), "generate_assignment", name, "--force",
           "--CourseDirectory.root=" + root], cwd=root)
+
+
+# ---- student bundles -------------------------------------------------------------------
+def build_bundle(name, root=ROOT, out_dir=None):
+    """``bundles/<name>.zip``: exactly the release folder (notebook, public checks, data,
+    checkpoints), with fixed timestamps so that rebuilding gives the same bytes."""
+    import zipfile
+    folder = os.path.join(root, "release", name)
+    out_dir = out_dir or os.path.join(root, "bundles")
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, name + ".zip")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for dirpath, dirs, files in sorted(os.walk(folder)):
+            dirs.sort()
+            for f in sorted(files):
+                if f.endswith(".pyc"):
+                    continue
+                full = os.path.join(dirpath, f)
+                info = zipfile.ZipInfo(os.path.relpath(full, folder), date_time=(2026, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with open(full, "rb") as fh:
+                    z.writestr(info, fh.read())
+    return out
 
 
 # ---- autograder ------------------------------------------------------------------------
@@ -210,21 +236,33 @@ def grade_builds(names, root=ROOT):
 # ---- CLI -------------------------------------------------------------------------------
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=["build", "data", "release", "autograder", "solutions", "grade"])
+    parser.add_argument("step", choices=["build", "data", "checkpoints", "metrics", "release",
+                                         "bundles", "autograder", "solutions", "grade"])
     parser.add_argument("--only", help="restrict to one assignment")
     args = parser.parse_args(argv)
     names = [a["name"] for a in available(ROOT)]
     if args.only:
         names = [by_name(args.only)["name"]]
-    steps = ["data", "release", "autograder", "solutions", "grade"] if args.step == "build" else [args.step]
+    steps = (["data", "checkpoints", "metrics", "release", "bundles", "autograder", "solutions",
+              "grade"]
+             if args.step == "build" else [args.step])
     t_all = time.monotonic()
     for step in steps:
         t0 = time.monotonic()
         if step == "data":
             write_task_data()
+        elif step == "checkpoints":
+            from tools.checkpoints import write_checkpoints
+            write_checkpoints()
+        elif step == "metrics":
+            metrics = os.path.join(ROOT, "source", "05_synthesis", "data", "architecture_metrics.json")
+            if not os.path.exists(metrics):
+                _run([sys.executable, "-m", "tools.synthesis_metrics"])
         for name in names:
             if step == "release":
                 generate_release(name)
+            elif step == "bundles":
+                build_bundle(name)
             elif step == "autograder":
                 build_autograder(name)
             elif step == "solutions":

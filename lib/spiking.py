@@ -1,0 +1,251 @@
+"""03_balanced_spiking_network: LIF neurons, a sparse E/I network, a spiking reservoir.
+
+Graded functions (spec section 03): ``lif_step``, ``sparse_ei_weights``,
+``run_lif_network``, ``exponential_trace``, ``ridge_regression``, ``firing_rates``,
+``cv_isi``.  Ungraded helpers build and run the reservoir used in the notebook:
+``input_weights``, ``reservoir_currents``, ``simulate_reservoir``,
+``reservoir_features``, ``fit_reservoir`` / ``Reservoir.predict``.
+
+Times are in seconds; voltages are dimensionless (threshold 1 by default).
+"""
+
+import math
+
+import numpy as np
+import torch
+
+# ---- graded functions -----------------------------------------------------------------
+
+
+def lif_step(v, i_in, tau_m=0.01, v_rest=0.0, v_th=1.0, v_reset=0.0, dt=1e-3):
+    """One Euler step of a leaky integrate-and-fire neuron (norse's ``LIFBoxCell``).
+
+    ``v' = v + dt/tau_m*(v_rest - v + i_in)``; ``z = (v' > v_th)`` in ``v``'s dtype;
+    returns ``(z, where(z, v_reset, v'))``.
+    """
+    v_new = v + dt / tau_m * (v_rest - v + i_in)
+    spiking = v_new > v_th
+    z = spiking.to(v.dtype)
+    v_out = torch.where(spiking, torch.as_tensor(v_reset, dtype=v_new.dtype), v_new)
+    return z, v_out
+
+
+def sparse_ei_weights(n_exc, n_inh, p, w_exc, g, generator):
+    """Sparse E/I weights ``W[post, pre]``: each off-diagonal entry is present with
+    probability ``p`` (independently, drawn from ``generator`` only); E columns carry
+    ``w_exc``, I columns ``-g*w_exc``; no autapses.  Default dtype."""
+    n = n_exc + n_inh
+    dtype = torch.get_default_dtype()
+    present = torch.rand(n, n, generator=generator, dtype=torch.float64) < p
+    present.fill_diagonal_(False)
+    col = torch.full((n,), float(w_exc), dtype=dtype)
+    col[n_exc:] = -g * w_exc
+    return present.to(dtype) * col
+
+
+def run_lif_network(i_ext, W_rec, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3, v0=None,
+                    step=None):
+    """Simulate a recurrent LIF network: at step ``t`` the input current is
+    ``i_ext[t] + W_rec @ z_{t-1}`` (``z_{-1} = 0``), then one ``lif_step`` with
+    ``v_rest = 0``.  ``i_ext`` is ``(T, N)``; returns the spikes ``(T, N)``.
+
+    ``step`` (ungraded, for the grader) replaces ``lif_step`` by another neuron step.
+    """
+    step = lif_step if step is None else step
+    T, n = i_ext.shape
+    v = torch.zeros(n, dtype=i_ext.dtype) if v0 is None else v0
+    z = torch.zeros(n, dtype=i_ext.dtype)
+    out = torch.empty_like(i_ext)
+    for t in range(T):
+        i_t = i_ext[t] + W_rec @ z
+        z, v = step(v, i_t, tau_m=tau_m, v_rest=0.0, v_th=v_th, v_reset=v_reset, dt=dt)
+        out[t] = z
+    return out
+
+
+def exponential_trace(spikes, tau_s, dt):
+    """``x_t = exp(-dt/tau_s)*x_{t-1} + spikes_t`` along axis 0, ``x_{-1} = 0``."""
+    decay = math.exp(-dt / tau_s)
+    out = torch.empty_like(spikes)
+    x = torch.zeros_like(spikes[0])
+    for t in range(spikes.shape[0]):
+        x = decay * x + spikes[t]
+        out[t] = x
+    return out
+
+
+def ridge_regression(X, Y, alpha):
+    """Minimise ``||X @ W + b - Y||^2 + alpha*||W||^2`` (bias not penalised).
+
+    Returns ``(W, b)`` of shapes ``(D_x, D_y)`` and ``(D_y,)``."""
+    x_mean, y_mean = X.mean(0), Y.mean(0)
+    Xc, Yc = X - x_mean, Y - y_mean
+    A = Xc.T @ Xc + alpha * torch.eye(X.shape[1], dtype=X.dtype)
+    W = torch.linalg.solve(A, Xc.T @ Yc)
+    b = y_mean - x_mean @ W
+    return W, b
+
+
+def firing_rates(spikes, dt):
+    """Per-neuron mean firing rate in Hz of spikes ``(T, N)``."""
+    return spikes.sum(0) / (spikes.shape[0] * dt)
+
+
+def cv_isi(spikes, dt):
+    """Mean over neurons with at least 3 spikes of std/mean (ddof=0) of their
+    inter-spike intervals; ``nan`` if no neuron qualifies."""
+    s = spikes.detach().cpu().numpy() if torch.is_tensor(spikes) else np.asarray(spikes)
+    cvs = []
+    for j in range(s.shape[1]):
+        times = np.flatnonzero(s[:, j]) * dt
+        if times.size >= 3:
+            isi = np.diff(times)
+            cvs.append(isi.std() / isi.mean())
+    return float(np.mean(cvs)) if cvs else float("nan")
+
+
+# ---- ungraded helpers: the balanced network and the reservoir -------------------------
+
+# The notebook's balanced network (asynchronous irregular regime): 1000 LIF neurons,
+# 80 % excitatory, connection probability 0.1, inhibition-dominated (g = 5), driven by
+# zero-mean white-noise current (the diffusion limit of Brunel's external Poisson input).
+NETWORK = dict(n_exc=800, n_inh=200, p=0.1, w_exc=0.5, g=5.0)
+NEURON = dict(tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3)
+AI_DRIVE = dict(mu=0.0, noise=3.0)
+# The reservoir: the same network, the noise replaced by the Lorenz signal through
+# random input weights; every sample is held for 3 steps (3 ms); spike traces with
+# tau_s = 10 ms are read out (with the input itself) by ridge regression.
+RESERVOIR = dict(mu=0.3, input_scale=1.0, steps_per_sample=3, tau_s=0.01, alpha=0.1,
+                 washout=100)
+
+
+def ai_network_weights(seed=1, **overrides):
+    """The recurrent weights of the notebook's balanced network (a seeded draw)."""
+    cfg = {**NETWORK, **overrides}
+    rng_w = torch.Generator().manual_seed(seed)
+    return sparse_ei_weights(cfg["n_exc"], cfg["n_inh"], cfg["p"], cfg["w_exc"], cfg["g"], rng_w)
+
+
+def noise_drive(n_steps, n, mu, noise, generator, dtype=None):
+    """External current ``mu + noise * white noise`` of shape ``(n_steps, n)``."""
+    dtype = dtype or torch.get_default_dtype()
+    return mu + noise * torch.randn(n_steps, n, generator=generator, dtype=dtype)
+
+
+def lif_rate_continuous(i_const, tau_m=0.01, v_th=1.0, v_reset=0.0):
+    """Firing rate (Hz) of the continuous-time LIF (v_rest = 0, no refractory period)
+    under a constant current: ``1 / (tau_m * log((I - v_reset) / (I - v_th)))``."""
+    i = np.asarray(i_const, dtype=float)
+    with np.errstate(all="ignore"):
+        r = 1.0 / (tau_m * np.log((i - v_reset) / (i - v_th)))
+    return np.where(i > v_th, r, 0.0)
+
+
+def lif_rate_discrete(i_const, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3):
+    """Exact rate of the Euler-discretised neuron of ``lif_step`` (v_rest = 0):
+    after a reset, ``v_k = I + (v_reset - I) * (1 - a)**k`` with ``a = dt/tau_m``; the
+    neuron fires at the first ``k`` with ``v_k > v_th``, so the period is ``k*dt``."""
+    a = dt / tau_m
+    i = np.asarray(i_const, dtype=float)
+    out = np.zeros_like(i)
+    ok = i > v_th
+    with np.errstate(all="ignore"):
+        k = np.log((i - v_th) / (i - v_reset)) / np.log(1 - a)
+    k = np.floor(k) + 1  # first integer step strictly beyond the crossing
+    out[ok] = 1.0 / (np.maximum(k[ok], 1) * dt)
+    return out
+
+
+def norse_lif_cell(tau_m=0.01, v_rest=0.0, v_th=1.0, v_reset=0.0, dt=1e-3, dtype=None):
+    """norse's ``LIFBoxCell`` with the parameters of ``lif_step`` (hard threshold), its
+    parameter tensors in ``dtype`` (norse's defaults are float32)."""
+    from norse.torch import LIFBoxCell, LIFBoxParameters
+    dtype = dtype or torch.get_default_dtype()
+    values = {"tau_mem_inv": 1.0 / tau_m, "v_leak": v_rest, "v_th": v_th, "v_reset": v_reset}
+    params = {k: torch.tensor(float(x), dtype=dtype) for k, x in values.items()}
+    return LIFBoxCell(LIFBoxParameters(**params, method="heaviside"), dt=dt)
+
+
+def input_weights(n, d, scale, generator, dtype=None):
+    """Random input weights ``(n, d)``: independent normal entries of std ``scale``."""
+    dtype = dtype or torch.get_default_dtype()
+    return scale * torch.randn(n, d, generator=generator, dtype=dtype)
+
+
+def simulate_reservoir(u_seq, W_rec, W_in, mu=RESERVOIR["mu"],
+                       steps_per_sample=RESERVOIR["steps_per_sample"],
+                       tau_s=RESERVOIR["tau_s"], tau_m=0.01, v_th=1.0, v_reset=0.0,
+                       dt=1e-3, return_spikes=False):
+    """Drive the network from rest with ``u_seq`` ``(T, d)``, each sample held for
+    ``steps_per_sample`` steps of ``dt`` (input current ``mu + W_in @ u``), neurons
+    simulated by norse's ``LIFBoxCell``.  Returns the exponential spike traces
+    ``(T, N)`` read at the last step of every sample (and the spikes
+    ``(T*steps_per_sample, N)`` if ``return_spikes``)."""
+    from norse.torch.functional import lif_box
+    n_neurons, dtype = W_rec.shape[0], W_rec.dtype
+    neuron = norse_lif_cell(tau_m=tau_m, v_th=v_th, v_reset=v_reset, dt=dt, dtype=dtype)
+    currents = mu + torch.as_tensor(u_seq, dtype=dtype) @ W_in.to(dtype).T
+    keep = math.exp(-dt / tau_s)
+    recurrent = W_rec.T.contiguous()
+    spk = torch.zeros(1, n_neurons, dtype=dtype)
+    state = lif_box.LIFBoxFeedForwardState(v=torch.zeros(1, n_neurons, dtype=dtype))
+    filtered = torch.zeros(1, n_neurons, dtype=dtype)
+    traces = torch.empty(len(currents), n_neurons, dtype=dtype)
+    spikes = (torch.empty(len(currents) * steps_per_sample, n_neurons, dtype=dtype)
+              if return_spikes else None)
+    with torch.no_grad():
+        for k in range(len(currents)):
+            for j in range(steps_per_sample):
+                spk, state = neuron(currents[k:k + 1] + spk @ recurrent, state)
+                filtered = keep * filtered + spk
+                if return_spikes:
+                    spikes[k * steps_per_sample + j] = spk[0]
+            traces[k] = filtered[0]
+    return (traces, spikes) if return_spikes else traces
+
+
+def reservoir_features(traces, u_seq):
+    """Readout features: the spike traces and the current input, side by side."""
+    return torch.cat([traces, torch.as_tensor(u_seq, dtype=traces.dtype)], dim=1)
+
+
+class Reservoir:
+    """A fitted spiking reservoir: network, input weights and ridge readout."""
+
+    def __init__(self, W_rec, W_in, W_out, b_out, washout, **sim):
+        self.W_rec, self.W_in, self.W_out, self.b_out = W_rec, W_in, W_out, b_out
+        self.washout, self.sim = washout, sim
+
+    def features(self, u_seq):
+        return reservoir_features(simulate_reservoir(u_seq, self.W_rec, self.W_in, **self.sim),
+                                  u_seq)
+
+    def readout(self, feats):
+        return (feats.double() @ self.W_out + self.b_out).to(feats.dtype)
+
+    def predict(self, u_seq):
+        """Predictions ``(T, d)`` of the next standardised state, from rest."""
+        return self.readout(self.features(u_seq))
+
+
+def fit_reservoir(u_train, seed=1, alpha=RESERVOIR["alpha"], washout=RESERVOIR["washout"],
+                  n_exc=NETWORK["n_exc"], n_inh=NETWORK["n_inh"],
+                  input_scale=RESERVOIR["input_scale"], feats=None, **sim):
+    """Build the reservoir (seeded) and fit its readout to predict ``u[t+1]`` from the
+    features at ``t`` on ``u_train`` ``(T, d)`` after ``washout`` samples."""
+    rng_w = torch.Generator().manual_seed(seed)
+    W_rec = sparse_ei_weights(n_exc, n_inh, NETWORK["p"], NETWORK["w_exc"], NETWORK["g"], rng_w)
+    u_train = torch.as_tensor(u_train, dtype=W_rec.dtype)
+    W_in = input_weights(n_exc + n_inh, u_train.shape[1], input_scale, rng_w, dtype=W_rec.dtype)
+    res = Reservoir(W_rec, W_in, None, None, washout, **sim)
+    F = res.features(u_train) if feats is None else feats
+    W_out, b_out = ridge_regression(F[washout:-1].double(), u_train[washout + 1:].double(), alpha)
+    res.W_out, res.b_out = W_out, b_out
+    return res
+
+
+def one_step_error(pred, u_seq, washout=0):
+    """RMS error (standardised units) of ``pred[t]`` against ``u[t+1]`` for ``t >= washout``."""
+    pred = np.asarray(pred.detach() if torch.is_tensor(pred) else pred, dtype=float)
+    u = np.asarray(u_seq.detach() if torch.is_tensor(u_seq) else u_seq, dtype=float)
+    return float(np.sqrt(np.mean((pred[washout:-1] - u[washout + 1:]) ** 2)))

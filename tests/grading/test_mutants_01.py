@@ -1,0 +1,65 @@
+"""Plausible mistakes in 01_continuous_time_rnn lose exactly their exercise's points
+(the issue's examples: W_rec transposed, dt applied twice), and a stub gets zero."""
+
+import pytest
+
+from notebooks import grade, variant
+
+pytestmark = pytest.mark.slow  # each case runs the sandbox and the notebook (~30 s)
+
+A = "01_continuous_time_rnn"
+
+MUTANTS = {
+    "ctrnn_rhs": '''
+def ctrnn_rhs(h, x, W_rec, W_in, b, tau):
+    return (-h + torch.tanh(h @ W_rec + x @ W_in.T + b)) / tau''',
+    "euler_step": '''
+def euler_step(h, x, W_rec, W_in, b, tau, dt):
+    return h + dt * dt * ctrnn_rhs(h, x, W_rec, W_in, b, tau)''',
+    "prediction_error": '''
+def prediction_error(pred, true, std):
+    return torch.sqrt(torch.sum(((pred - true) / std) ** 2, dim=-1))''',
+    "valid_prediction_time": '''
+def valid_prediction_time(pred, true, std, dt, threshold=0.5, lyapunov_exponent=0.9056):
+    err = prediction_error(pred, true, std)
+    bad = torch.nonzero(err >= threshold)
+    n = int(bad[0, 0]) if len(bad) else int(err.shape[0])
+    return n * dt * lyapunov_exponent''',
+}
+
+MUTANTS_B = {
+    "closed_loop": '''
+def closed_loop(model, x0, h0, n_steps):
+    h, x = h0, x0
+    outs = [x0]
+    for _ in range(n_steps - 1):
+        h = euler_step(h, x, model.W_rec, model.W_in, model.b, model.tau, model.dt)
+        x = model.readout(h)
+        outs.append(x)
+    return torch.stack(outs)''',
+    "ctrnn_ode_step": '''
+def ctrnn_ode_step(model, h, x, dt, method="rk4", adjoint=False):
+    f = lambda t, hh: ctrnn_rhs(hh, x, model.W_rec, model.W_in, model.b, model.tau)
+    t = torch.tensor([0.0, float(dt)], dtype=h.dtype)
+    if adjoint:
+        return torchdiffeq.odeint_adjoint(CTRNNField(model, x), h, t, method=method,
+                                          adjoint_params=())[-1]
+    return torchdiffeq.odeint(f, h, t, method=method)[-1]''',
+}
+
+
+@pytest.mark.parametrize("group", [MUTANTS, MUTANTS_B], ids=["A", "B"])
+def test_mutants_lose_exactly_their_points(tmp_path, group):
+    path = variant(A, tmp_path, replace=group)
+    scores, results, _ = grade(A, path)
+    lost = {q for q, s in scores.items() if s < results[q]["max_score"]}
+    # the notebook trains ctrnn_model with the student's own (here wrong) CT-RNN step, and
+    # the grader runs its parameters in the reference CT-RNN: that model may fail too
+    assert lost - {"ctrnn_model"} == set(group), {q: results[q]["message"] for q in scores}
+
+
+def test_untrained_model_fails(tmp_path):
+    path = variant(A, tmp_path, replace={"ctrnn_model": "ctrnn_model = CTRNN(3, 128, 3, seed=0)"})
+    scores, results, _ = grade(A, path)
+    lost = {q for q, s in scores.items() if s < results[q]["max_score"]}
+    assert lost == {"ctrnn_model"}, {q: results[q]["message"] for q in scores}

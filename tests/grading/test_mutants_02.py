@@ -1,0 +1,319 @@
+"""Plausible mistakes in 02_balanced_rate_network lose exactly their exercise's points
+(the issue's examples: a Dale parametrisation without the absolute value, a
+``balanced_weights`` with autapses), correct alternatives pass, a stub gets zero.
+
+The fast tests run the hidden checks in this process against namespaces built from
+``lib.ei`` with one function replaced (through the worker's request handling and the codec,
+without the sandbox).  The slow ones grade notebook variants in the sandbox.
+"""
+
+import math
+import textwrap
+
+import pytest
+import torch
+from torch import nn
+
+from grading import codec, fixtures
+from grading.checks import CheckFailed, StudentError, Submission
+
+QUESTIONS = ["dale_signs", "apply_dale", "balanced_weights", "ei_rate_rhs",
+             "input_currents", "balance_index", "EIRNN", "ei_closed_loop"]
+
+
+class InProcess(Submission):
+    """Answers the hidden checks' requests from a namespace in this process."""
+
+    def __init__(self, ns):
+        super().__init__(sandbox=None)
+        self.ns, self.handles = ns, {}
+
+    def _request(self, message, timeout):
+        import grading.worker as worker
+        server = worker.Server.__new__(worker.Server)
+        server.ns, server.handles = self.ns, self.handles
+        server.hooks = {
+            "__fixture__": lambda o, d: fixtures.build(o["__fixture__"], d(o["params"])),
+            "__handle__": lambda o, d: self.handles[o["__handle__"]],
+            "__generator__": lambda o, d: fixtures.generator(o["__generator__"])}
+        message = codec.loads(codec.dumps(message))
+        try:
+            reply = getattr(server, "op_" + message["op"])(message)
+            reply["ok"] = True
+        except Exception as e:  # noqa: BLE001
+            reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300]}
+        reply = codec.loads(codec.dumps(reply))
+        if not reply["ok"]:
+            if reply["error"] == "NotImplementedError":
+                raise StudentError("raised NotImplementedError: the exercise is not done yet")
+            raise StudentError(f"raised {reply['error']}: {reply['message']}")
+        return {k: codec.decode(v) for k, v in reply.items() if k in ("value", "grads", "args")}
+
+
+def lib_namespace():
+    import lib.ei as E
+    ns = {name: getattr(E, name) for name in QUESTIONS}
+    ns.update(torch=torch, nn=nn, math=math)
+    return ns
+
+
+def run(ns):
+    import lib
+    import hidden.a02_balanced_rate_network as H
+    out = {}
+    for q in H.QUESTIONS.questions:
+        if q["name"] not in QUESTIONS:
+            continue
+        try:
+            q["check"](InProcess(ns), lib)
+            out[q["name"]] = None
+        except CheckFailed as e:
+            out[q["name"]] = str(e)
+    return out
+
+
+def with_code(code):
+    ns = lib_namespace()
+    exec(textwrap.dedent(code), ns)  # noqa: S102
+    return ns
+
+
+MUTANTS = {
+    "dale_signs": {
+        "inhibitory first": '''
+            def dale_signs(n_exc, n_inh):
+                return torch.cat([-torch.ones(n_inh), torch.ones(n_exc)])''',
+        "integer signs": '''
+            def dale_signs(n_exc, n_inh):
+                return torch.tensor([1] * n_exc + [-1] * n_inh)''',
+    },
+    "apply_dale": {
+        "no absolute value": '''
+            def apply_dale(W_raw, signs):
+                return W_raw * signs''',
+        "relu instead of abs": '''
+            def apply_dale(W_raw, signs):
+                return torch.relu(W_raw) * signs''',
+        "signs per row": '''
+            def apply_dale(W_raw, signs):
+                return W_raw.abs() * signs[:W_raw.shape[0], None]''',
+        "in place": '''
+            def apply_dale(W_raw, signs):
+                return W_raw.abs_().mul_(signs)''',
+    },
+    "balanced_weights": {
+        "autapses allowed": '''
+            def balanced_weights(n_exc, n_inh, K, J, g, generator):
+                if not 1 <= K <= min(n_exc, n_inh) - 1:
+                    raise ValueError("K")
+                N = n_exc + n_inh
+                W = torch.zeros(N, N)
+                for i in range(N):
+                    W[i, torch.randperm(n_exc, generator=generator)[:K]] = J / math.sqrt(K)
+                    W[i, n_exc + torch.randperm(n_inh, generator=generator)[:K]] = -g * J / math.sqrt(K)
+                return W''',
+        "global random state": '''
+            def balanced_weights(n_exc, n_inh, K, J, g, generator):
+                if not 1 <= K <= min(n_exc, n_inh) - 1:
+                    raise ValueError("K")
+                N = n_exc + n_inh
+                W = torch.zeros(N, N)
+                for i in range(N):
+                    for s, n, w in ((0, n_exc, J / math.sqrt(K)), (n_exc, n_inh, -g * J / math.sqrt(K))):
+                        c = torch.arange(s, s + n); c = c[c != i]
+                        W[i, c[torch.randperm(len(c))[:K]]] = w
+                return W''',
+        "with replacement": '''
+            def balanced_weights(n_exc, n_inh, K, J, g, generator):
+                if not 1 <= K <= min(n_exc, n_inh) - 1:
+                    raise ValueError("K")
+                N = n_exc + n_inh
+                W = torch.zeros(N, N)
+                for i in range(N):
+                    for s, n, w in ((0, n_exc, J / math.sqrt(K)), (n_exc, n_inh, -g * J / math.sqrt(K))):
+                        c = torch.arange(s, s + n); c = c[c != i]
+                        W[i, c[torch.randint(len(c), (K,), generator=generator)]] = w
+                return W''',
+        "K = min(n_exc, n_inh) accepted": '''
+            def balanced_weights(n_exc, n_inh, K, J, g, generator):
+                if not 1 <= K <= min(n_exc, n_inh):
+                    raise ValueError("K")
+                import lib.ei
+                return lib.ei.balanced_weights(n_exc, n_inh, min(K, min(n_exc, n_inh) - 1), J, g, generator)''',
+        "weights J/K": '''
+            def balanced_weights(n_exc, n_inh, K, J, g, generator):
+                import lib.ei
+                return lib.ei.balanced_weights(n_exc, n_inh, K, J, g, generator) / math.sqrt(K)''',
+    },
+    "ei_rate_rhs": {
+        "drive to I as well": '''
+            def ei_rate_rhs(r_E, r_I, W_EE, W_EI, W_IE, W_II, I_ext, tau_E, tau_I, phi=torch.relu):
+                dr_E = (-r_E + phi(r_E @ W_EE.T - r_I @ W_EI.T + I_ext)) / tau_E
+                dr_I = (-r_I + phi(r_E @ W_IE.T - r_I @ W_II.T + I_ext.mean())) / tau_I
+                return dr_E, dr_I''',
+        "inhibition added": '''
+            def ei_rate_rhs(r_E, r_I, W_EE, W_EI, W_IE, W_II, I_ext, tau_E, tau_I, phi=torch.relu):
+                dr_E = (-r_E + phi(r_E @ W_EE.T + r_I @ W_EI.T + I_ext)) / tau_E
+                dr_I = (-r_I + phi(r_E @ W_IE.T + r_I @ W_II.T)) / tau_I
+                return dr_E, dr_I''',
+        "taus swapped": '''
+            def ei_rate_rhs(r_E, r_I, W_EE, W_EI, W_IE, W_II, I_ext, tau_E, tau_I, phi=torch.relu):
+                dr_E = (-r_E + phi(r_E @ W_EE.T - r_I @ W_EI.T + I_ext)) / tau_I
+                dr_I = (-r_I + phi(r_E @ W_IE.T - r_I @ W_II.T)) / tau_E
+                return dr_E, dr_I''',
+        "phi ignored": '''
+            def ei_rate_rhs(r_E, r_I, W_EE, W_EI, W_IE, W_II, I_ext, tau_E, tau_I, phi=torch.relu):
+                dr_E = (-r_E + torch.relu(r_E @ W_EE.T - r_I @ W_EI.T + I_ext)) / tau_E
+                dr_I = (-r_I + torch.relu(r_E @ W_IE.T - r_I @ W_II.T)) / tau_I
+                return dr_E, dr_I''',
+    },
+    "input_currents": {
+        "W not transposed": '''
+            def input_currents(W, r, I_ext):
+                return r @ W.clamp(min=0) + I_ext, r @ W.clamp(max=0)''',
+        "drive counted as inhibition": '''
+            def input_currents(W, r, I_ext):
+                return r @ W.clamp(min=0).T, r @ W.clamp(max=0).T + I_ext''',
+    },
+    "balance_index": {
+        "no absolute value": '''
+            def balance_index(exc, inh):
+                return torch.mean((exc + inh) / exc)''',
+        "relative to inhibition": '''
+            def balance_index(exc, inh):
+                return torch.mean(torch.abs(exc + inh) / inh.abs())''',
+        "ratio of means": '''
+            def balance_index(exc, inh):
+                return torch.abs(exc + inh).mean() / exc.mean()''',
+    },
+    "EIRNN": {
+        "Dale without abs": '''
+            class EIRNN(EIRNN):
+                @property
+                def W_rec(self):
+                    W = self.W_rec_raw * dale_signs(self.n_exc, self.n_inh).to(self.W_rec_raw)
+                    return W * (1 - torch.eye(W.shape[0], dtype=W.dtype))''',
+        "diagonal kept": '''
+            class EIRNN(EIRNN):
+                @property
+                def W_rec(self):
+                    return apply_dale(self.W_rec_raw, dale_signs(self.n_exc, self.n_inh))''',
+        "one time constant": '''
+            class EIRNN(EIRNN):
+                def tau(self, like):
+                    return torch.full((self.n_exc + self.n_inh,), self.tau_E).to(like)''',
+        "diagonal zeroed in place": '''
+            class EIRNN(EIRNN):
+                @property
+                def W_rec(self):
+                    with torch.no_grad():
+                        self.W_rec_raw.fill_diagonal_(0)
+                    return apply_dale(self.W_rec_raw, dale_signs(self.n_exc, self.n_inh))''',
+    },
+    "ei_closed_loop": {
+        "x0 included": '''
+            def ei_closed_loop(model, x0, r0, n_steps):
+                import lib.ei
+                out = lib.ei.ei_closed_loop(model, x0, r0, n_steps - 1)
+                return torch.cat([x0[None], out])''',
+        "one time constant": '''
+            def ei_closed_loop(model, x0, r0, n_steps):
+                r, x, outs = r0, x0, []
+                for _ in range(n_steps):
+                    r = r + model.dt / model.tau_E * (-r + torch.relu(r @ model.W_rec.T + x @ model.W_in.T + model.b))
+                    x = model.readout(r[..., :model.n_exc])
+                    outs.append(x)
+                return torch.stack(outs)''',
+        "detached": '''
+            def ei_closed_loop(model, x0, r0, n_steps):
+                import lib.ei
+                with torch.no_grad():
+                    return lib.ei.ei_closed_loop(model, x0, r0, n_steps)''',
+        "input not fed back": '''
+            def ei_closed_loop(model, x0, r0, n_steps):
+                r, outs = r0, []
+                tau = torch.cat([torch.full((model.n_exc,), model.tau_E), torch.full((model.n_inh,), model.tau_I)]).to(r0)
+                for _ in range(n_steps):
+                    r = r + model.dt / tau * (-r + torch.relu(r @ model.W_rec.T + x0 @ model.W_in.T + model.b))
+                    outs.append(model.readout(r[..., :model.n_exc]))
+                return torch.stack(outs)''',
+    },
+}
+
+ALTERNATIVES = {
+    "balanced_weights": '''
+        def balanced_weights(n_exc, n_inh, K, J, g, generator):
+            if K < 1 or K > min(n_exc, n_inh) - 1:
+                raise ValueError("impossible K")
+            N = n_exc + n_inh
+            W = torch.zeros(N, N, dtype=torch.float64)
+            for i in range(N):
+                for s, n, w in ((0, n_exc, J / K ** 0.5), (n_exc, n_inh, -g * J / K ** 0.5)):
+                    p = torch.ones(n, dtype=torch.float64)
+                    if s <= i < s + n:
+                        p[i - s] = 0
+                    W[i, s + torch.multinomial(p, K, replacement=False, generator=generator)] = w
+            return W.to(torch.get_default_dtype())''',
+    "ei_closed_loop": '''
+        def ei_closed_loop(model, x0, r0, n_steps):
+            r, x, outs = r0, x0, []
+            for _ in range(n_steps):
+                _, rs = model(x.unsqueeze(0), r)
+                r = rs[0]
+                x = model.readout(r[:, :model.n_exc])
+                outs.append(x)
+            return torch.stack(outs)''',
+    "input_currents": '''
+        def input_currents(W, r, I_ext):
+            exc = torch.einsum("ij,...j->...i", torch.where(W > 0, W, 0), r) + I_ext
+            inh = torch.einsum("ij,...j->...i", torch.where(W < 0, W, 0), r)
+            return exc, inh''',
+}
+
+CASES = [(q, label, src) for q, group in MUTANTS.items() for label, src in group.items()]
+
+
+def test_reference_passes():
+    assert run(lib_namespace()) == {q: None for q in QUESTIONS}
+
+
+@pytest.mark.parametrize("question,label,src", CASES, ids=[f"{q}-{l}" for q, l, _ in CASES])
+def test_mutant_loses_exactly_its_question(question, label, src):
+    result = run(with_code(src))
+    failed = {q for q, msg in result.items() if msg is not None}
+    assert failed == {question}, result
+
+
+@pytest.mark.parametrize("question", sorted(ALTERNATIVES))
+def test_correct_alternative_passes(question):
+    result = run(with_code(ALTERNATIVES[question]))
+    assert all(msg is None for msg in result.values()), result
+
+
+def test_stub_gets_zero():
+    ns = lib_namespace()
+    def stub(*a, **k):
+        raise NotImplementedError
+    class StubModel(nn.Module):
+        def __init__(self, *a, **k):
+            raise NotImplementedError
+    ns.update({q: stub for q in QUESTIONS}, EIRNN=StubModel)
+    result = run(ns)
+    assert all(msg is not None for msg in result.values()), result
+
+
+@pytest.mark.slow
+def test_notebook_mutants_and_untrained_model(tmp_path):
+    """In the sandbox: Dale without abs and autapses lose their points; an untrained
+    model loses ei_model; nothing else is lost."""
+    from notebooks import grade, variant
+    A = "02_balanced_rate_network"
+    replace = {
+        "apply_dale": "def apply_dale(W_raw, signs):\n    return W_raw * signs",
+        "balanced_weights": textwrap.dedent(MUTANTS["balanced_weights"]["autapses allowed"]),
+        "ei_model": "ei_model = EIRNN(3, 32, 8, 3, seed=0)",
+    }
+    path = variant(A, tmp_path, replace=replace)
+    scores, results, _ = grade(A, path)
+    lost = {q for q, s in scores.items() if s < results[q]["max_score"]}
+    assert lost == set(replace), {q: results[q]["message"] for q in scores}

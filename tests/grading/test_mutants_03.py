@@ -1,0 +1,445 @@
+"""03_balanced_spiking_network: plausible mistakes lose their exercise, correct
+alternatives keep it.
+
+The fast tests run the hidden checks in-process against a namespace built from the
+source notebook's solutions with one function replaced (no sandbox); the slow tests grade
+whole notebook variants in the sandbox (the issue's "done when": a lif_step firing at
+``>=``, a lif_step without reset, a ridge_regression penalising the bias).
+"""
+
+import importlib
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from notebooks import exercise_cells, grade, read, source_path, variant
+
+A = "03_balanced_spiking_network"
+HIDDEN = "hidden.a03_balanced_spiking_network"
+FUNCTIONS = ["lif_step", "firing_rates", "cv_isi", "sparse_ei_weights", "run_lif_network",
+             "exponential_trace", "ridge_regression"]
+
+
+def fn(signature, body):
+    return f"def {signature}:\n" + "\n".join("    " + line for line in body.strip().splitlines())
+
+
+LIF = "lif_step(v, i_in, tau_m=0.01, v_rest=0.0, v_th=1.0, v_reset=0.0, dt=1e-3)"
+SPARSE = "sparse_ei_weights(n_exc, n_inh, p, w_exc, g, generator)"
+RUN = "run_lif_network(i_ext, W_rec, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3, v0=None)"
+TRACE = "exponential_trace(spikes, tau_s, dt)"
+RIDGE = "ridge_regression(X, Y, alpha)"
+RATES = "firing_rates(spikes, dt)"
+CV = "cv_isi(spikes, dt)"
+
+RUN_BODY = """
+T, n = i_ext.shape
+v = torch.zeros(n, dtype=i_ext.dtype) if v0 is None else v0
+z = torch.zeros(n, dtype=i_ext.dtype)
+out = torch.empty_like(i_ext)
+for t in range(T):
+    {input}
+    z, v = lif_step(v, i_t, tau_m=tau_m, v_rest=0.0, v_th=v_th, v_reset={reset}, dt=dt)
+    out[t] = z
+return out"""
+
+CV_BODY = """
+s = spikes.numpy()
+cvs = []
+for j in range(s.shape[1]):
+    isi = np.diff(np.flatnonzero(s[:, j]) * dt)
+    if {cond}:
+        cvs.append(isi.std({ddof}) / isi.mean())
+return float(np.mean(cvs)) if cvs else {empty}"""
+
+MUTANTS = {
+    "lif_step": [
+        fn(LIF, """
+v_new = v + dt / tau_m * (v_rest - v + i_in)
+z = (v_new >= v_th).to(v.dtype)
+return z, torch.where(z > 0, torch.full_like(v_new, v_reset), v_new)"""),
+        fn(LIF, """
+v_new = v + dt / tau_m * (v_rest - v + i_in)
+return (v_new > v_th).to(v.dtype), v_new"""),
+        fn(LIF, """
+v_new = v + dt / tau_m * (v_rest - v + i_in)
+z = (v_new > v_th).to(v.dtype)
+return z, torch.where(z > 0, torch.full_like(v_new, v_rest), v_new)"""),
+        fn(LIF, """
+v_new = v + dt / tau_m * (v - v_rest + i_in)
+z = (v_new > v_th).to(v.dtype)
+return z, torch.where(z > 0, torch.full_like(v_new, v_reset), v_new)"""),
+        fn(LIF, """
+v_new = v + dt / tau_m * (v_rest - v + i_in)
+z = v_new > v_th
+return z, torch.where(z, torch.full_like(v_new, v_reset), v_new)"""),
+        fn(LIF, """
+v += dt / tau_m * (v_rest - v + i_in)
+z = (v > v_th).to(v.dtype)
+v[z > 0] = v_reset
+return z, v"""),
+        fn(LIF, """
+v_new = v + dt * tau_m * (v_rest - v + i_in)
+z = (v_new > v_th).to(v.dtype)
+return z, torch.where(z > 0, torch.full_like(v_new, v_reset), v_new)"""),
+        fn(LIF, """
+z = (v > v_th).to(v.dtype)
+v_new = v + dt / tau_m * (v_rest - v + i_in)
+return z, torch.where(z > 0, torch.full_like(v_new, v_reset), v_new)"""),
+    ],
+    "sparse_ei_weights": [
+        fn(SPARSE, """
+n = n_exc + n_inh
+mask = (torch.rand(n, n, generator=generator) < p).float()
+col = torch.full((n,), w_exc); col[n_exc:] = -g * w_exc
+return mask * col"""),
+        fn(SPARSE, """
+n = n_exc + n_inh
+mask = (torch.rand(n, n) < p).float()
+mask.fill_diagonal_(0)
+col = torch.full((n,), w_exc); col[n_exc:] = -g * w_exc
+return mask * col"""),
+        fn(SPARSE, """
+n = n_exc + n_inh
+k = int(round(p * (n - 1)))
+W = torch.zeros(n, n)
+col = torch.full((n,), w_exc); col[n_exc:] = -g * w_exc
+for i in range(n):
+    others = torch.tensor([j for j in range(n) if j != i])
+    pick = others[torch.randperm(n - 1, generator=generator)[:k]]
+    W[i, pick] = col[pick]
+return W"""),
+        fn(SPARSE, """
+n = n_exc + n_inh
+mask = (torch.rand(n, n, generator=generator) < p).float()
+mask.fill_diagonal_(0)
+col = torch.full((n,), w_exc); col[n_exc:] = -g * w_exc
+return mask * col[:, None]"""),
+        fn(SPARSE, """
+n = n_exc + n_inh
+mask = (torch.rand(n, n, generator=generator) < p).float()
+mask.fill_diagonal_(0)
+col = torch.full((n,), w_exc); col[n_exc:] = -g
+return mask * col"""),
+        fn(SPARSE, """
+n = n_exc + n_inh
+mask = torch.triu((torch.rand(n, n, generator=generator) < p).float(), diagonal=1)
+mask = mask + mask.T
+col = torch.full((n,), w_exc); col[n_exc:] = -g * w_exc
+return mask * col"""),
+        fn(SPARSE, """
+n = n_exc + n_inh
+mask = (torch.rand(n, n, generator=generator) < p).double()
+mask.fill_diagonal_(0)
+col = torch.full((n,), w_exc, dtype=torch.float64); col[n_exc:] = -g * w_exc
+return mask * col"""),
+    ],
+    "run_lif_network": [
+        fn(RUN, RUN_BODY.format(input="i_t = i_ext[t] + W_rec.T @ z", reset="v_reset")),
+        fn(RUN, RUN_BODY.format(input="i_t = i_ext[max(t - 1, 0)] + W_rec @ z", reset="v_reset")),
+        fn(RUN, RUN_BODY.format(input="i_t = i_ext[t] + W_rec @ z", reset="0.0")),
+        fn(RUN, RUN_BODY.replace("if v0 is None else v0", "").format(
+            input="i_t = i_ext[t] + W_rec @ z", reset="v_reset")),
+        fn(RUN, RUN_BODY.format(input="i_t = i_ext[t] - W_rec @ z", reset="v_reset")),
+        fn(RUN, RUN_BODY.replace("out = torch.empty_like(i_ext)",
+                                 "out = torch.zeros(T, n, dtype=torch.bool)")
+           .format(input="i_t = i_ext[t] + W_rec @ z", reset="v_reset")),
+    ],
+    "exponential_trace": [
+        fn(TRACE, """
+d = math.exp(-dt / tau_s)
+out = torch.empty_like(spikes); x = torch.zeros_like(spikes[0])
+for t in range(len(spikes)):
+    x = d * x + (1 - d) * spikes[t]; out[t] = x
+return out"""),
+        fn(TRACE, """
+d = math.exp(-tau_s / dt)
+out = torch.empty_like(spikes); x = torch.zeros_like(spikes[0])
+for t in range(len(spikes)):
+    x = d * x + spikes[t]; out[t] = x
+return out"""),
+        fn(TRACE, """
+d = math.exp(-dt / tau_s)
+out = torch.zeros_like(spikes); x = torch.zeros_like(spikes[0])
+for t in range(1, len(spikes)):
+    x = d * x + spikes[t - 1]; out[t] = x
+return out"""),
+        fn(TRACE, """
+d = 1 - dt / tau_s
+out = torch.empty_like(spikes); x = torch.zeros_like(spikes[0])
+for t in range(len(spikes)):
+    x = d * x + spikes[t]; out[t] = x
+return out"""),
+        fn(TRACE, """
+d = math.exp(-dt / tau_s)
+for t in range(1, len(spikes)):
+    spikes[t] += d * spikes[t - 1]
+return spikes"""),
+    ],
+    "ridge_regression": [
+        fn(RIDGE, """
+Xa = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], 1)
+Wa = torch.linalg.solve(Xa.T @ Xa + alpha * torch.eye(Xa.shape[1], dtype=X.dtype), Xa.T @ Y)
+return Wa[:-1], Wa[-1]"""),
+        fn(RIDGE, """
+xm, ym = X.mean(0), Y.mean(0)
+Xc, Yc = X - xm, Y - ym
+W = torch.linalg.solve(Xc.T @ Xc + alpha / 2 * torch.eye(X.shape[1], dtype=X.dtype), Xc.T @ Yc)
+return W, ym - xm @ W"""),
+        fn(RIDGE, """
+W = torch.linalg.solve(X.T @ X + alpha * torch.eye(X.shape[1], dtype=X.dtype), X.T @ Y)
+return W, torch.zeros(Y.shape[1], dtype=X.dtype)"""),
+        fn(RIDGE, """
+xm, ym = X.mean(0), Y.mean(0)
+X -= xm
+W = torch.linalg.solve(X.T @ X + alpha * torch.eye(X.shape[1], dtype=X.dtype), X.T @ (Y - ym))
+return W, ym - xm @ W"""),
+        fn(RIDGE, """
+xm, ym = X.mean(0), Y.mean(0)
+Xc, Yc = X - xm, Y - ym
+W = torch.linalg.solve(Xc.T @ Xc + alpha * len(X) * torch.eye(X.shape[1], dtype=X.dtype), Xc.T @ Yc)
+return W, ym - xm @ W"""),
+        fn(RIDGE, """
+xm, ym = X.mean(0), Y.mean(0)
+Xc, Yc = X - xm, Y - ym
+W = torch.linalg.solve(Xc.T @ Xc + alpha * torch.eye(X.shape[1], dtype=X.dtype), Xc.T @ Yc)
+return W.T, ym - xm @ W"""),
+    ],
+    "firing_rates": [
+        fn(RATES, "return spikes.sum(1) / (spikes.shape[1] * dt)"),
+        fn(RATES, "return spikes.mean(0)"),
+        fn(RATES, "return spikes.sum(0) / ((spikes.shape[0] - 1) * dt)"),
+        fn(RATES, "return spikes.sum(0) * dt"),
+        fn(RATES, "return spikes.double().mean(0) / dt"),
+    ],
+    "cv_isi": [
+        fn(CV, CV_BODY.format(cond="isi.size >= 2", ddof="ddof=1", empty='float("nan")')),
+        fn(CV, CV_BODY.format(cond="isi.size >= 3", ddof="", empty='float("nan")')),
+        fn(CV, CV_BODY.format(cond="isi.size >= 1", ddof="", empty='float("nan")')),
+        fn(CV, CV_BODY.format(cond="isi.size >= 2", ddof="", empty="0.0")),
+        fn(CV, """
+s = spikes.numpy()
+isis = np.concatenate([np.diff(np.flatnonzero(s[:, j])) for j in range(s.shape[1])
+                       if np.flatnonzero(s[:, j]).size >= 3] or [np.array([])])
+return float(isis.std() / isis.mean()) if isis.size else float("nan")"""),
+    ],
+}
+
+ALTERNATIVES = {
+    "lif_step": [
+        fn(LIF, """
+a = dt / tau_m
+v_new = v * (1 - a) + a * (v_rest + i_in)
+z = torch.heaviside(v_new - v_th, torch.zeros_like(v_new))
+return z, z * v_reset + (1 - z) * v_new"""),
+        fn(LIF, """
+import norse.torch as norse
+from norse.torch.functional.lif_box import LIFBoxFeedForwardState
+t = lambda x: torch.tensor(x, dtype=v.dtype)
+p = norse.LIFBoxParameters(tau_mem_inv=t(1 / tau_m), v_leak=t(v_rest), v_th=t(v_th),
+                           v_reset=t(v_reset), method="heaviside")
+with torch.no_grad():
+    z, s = norse.LIFBoxCell(p, dt=dt)(i_in, LIFBoxFeedForwardState(v=v.clone()))
+return z, s.v"""),
+    ],
+    "sparse_ei_weights": [
+        fn(SPARSE, """
+n = n_exc + n_inh
+mask = torch.bernoulli(torch.full((n, n), float(p)), generator=generator)
+mask = mask * (1 - torch.eye(n))
+signs = torch.cat([torch.full((n_exc,), w_exc), torch.full((n_inh,), -g * w_exc)])
+return mask * signs"""),
+        fn(SPARSE, """
+n = n_exc + n_inh
+W = torch.zeros(n, n)
+u = torch.rand(n, n, generator=generator)
+for i in range(n):
+    for j in range(n):
+        if i != j and u[i, j] < p:
+            W[i, j] = w_exc if j < n_exc else -g * w_exc
+return W"""),
+    ],
+    "run_lif_network": [
+        fn(RUN, """
+T, n = i_ext.shape
+v = torch.zeros(n, dtype=i_ext.dtype) if v0 is None else v0.clone()
+z = torch.zeros(n, dtype=i_ext.dtype)
+spikes = []
+for t in range(T):
+    i_t = i_ext[t] + torch.einsum("ij,j->i", W_rec, z)
+    v = v + dt / tau_m * (-v + i_t)
+    z = (v > v_th).to(i_ext.dtype)
+    v = torch.where(z > 0, torch.full_like(v, v_reset), v)
+    spikes.append(z)
+return torch.stack(spikes)"""),
+        fn(RUN, RUN_BODY.format(input="i_t = i_ext[t] + z @ W_rec.T", reset="v_reset")),
+    ],
+    "exponential_trace": [
+        fn(TRACE, """
+from scipy.signal import lfilter
+d = math.exp(-dt / tau_s)
+x = lfilter([1.0], [1.0, -d], spikes.numpy(), axis=0)
+return torch.as_tensor(x, dtype=spikes.dtype)"""),
+    ],
+    "ridge_regression": [
+        fn(RIDGE, """
+n, d = X.shape
+Xa = torch.cat([X, torch.ones(n, 1, dtype=X.dtype)], 1)
+P = alpha * torch.eye(d + 1, dtype=X.dtype); P[-1, -1] = 0
+Wa = torch.linalg.solve(Xa.T @ Xa + P, Xa.T @ Y)
+return Wa[:-1], Wa[-1]"""),
+        fn(RIDGE, """
+xm, ym = X.mean(0), Y.mean(0)
+A = torch.cat([X - xm, math.sqrt(alpha) * torch.eye(X.shape[1], dtype=X.dtype)])
+B = torch.cat([Y - ym, torch.zeros(X.shape[1], Y.shape[1], dtype=X.dtype)])
+W = torch.linalg.lstsq(A, B).solution
+return W, ym - xm @ W"""),
+    ],
+    "firing_rates": [fn(RATES, "return spikes.mean(dim=0) / dt")],
+    "cv_isi": [
+        fn(CV, """
+cvs = []
+for j in range(spikes.shape[1]):
+    t = torch.nonzero(spikes[:, j]).flatten().double() * dt
+    if len(t) >= 3:
+        isi = t[1:] - t[:-1]
+        cvs.append((isi.std(unbiased=False) / isi.mean()).item())
+return torch.tensor(cvs).mean() if cvs else torch.tensor(float("nan"))"""),
+    ],
+}
+
+
+# ---- in-process grading (fast) ----------------------------------------------------------
+class _InProcess:
+    """Serves the worker protocol in this process (codec round trip, no sandbox)."""
+
+    def __init__(self, namespace):
+        import grading.worker as worker
+
+        class _Nothing:
+            pass
+
+        self.server = worker.Server(_Nothing(), namespace)
+
+    def request(self, message, timeout):
+        from grading import codec
+        message = codec.loads(codec.dumps(message))
+        try:
+            reply = getattr(self.server, "op_" + message["op"])(message)
+            reply.setdefault("ok", True)
+        except BaseException as e:  # noqa: BLE001 - reported like the worker does
+            reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300]}
+        return codec.loads(codec.dumps(reply))
+
+
+@pytest.fixture(scope="module")
+def solutions():
+    """The source notebook's solution functions, executed in a fresh namespace."""
+    cells = exercise_cells(read(source_path(A)))
+    return {name: cells[name].source for name in FUNCTIONS}
+
+
+def _namespace(solutions, replace=None):
+    ns = {"torch": torch, "np": np, "math": math, "__name__": "__main__"}
+    for name in FUNCTIONS:
+        exec(compile((replace or {}).get(name, solutions[name]), name, "exec"), ns)  # noqa: S102
+    return ns
+
+
+def _check(ns, question):
+    from grading.checks import CheckFailed, Submission
+    module = importlib.import_module(HIDDEN)
+    ref = importlib.import_module("lib")
+    q = next(q for q in module.QUESTIONS.questions if q["name"] == question)
+    try:
+        q["check"](Submission(_InProcess(ns)), ref)
+        return "passed"
+    except CheckFailed as e:
+        return str(e)
+
+
+CASES = [(q, k) for q in MUTANTS for k in range(len(MUTANTS[q]))]
+
+
+@pytest.mark.parametrize("question,k", CASES, ids=[f"{q}-{k}" for q, k in CASES])
+def test_mutant_fails_its_question(solutions, question, k):
+    ns = _namespace(solutions, {question: MUTANTS[question][k]})
+    message = _check(ns, question)
+    assert message != "passed"
+    assert len(message) > 20 and question.split("_")[0] in message
+
+
+ALT = [(q, k) for q in ALTERNATIVES for k in range(len(ALTERNATIVES[q]))]
+
+
+@pytest.mark.parametrize("question,k", ALT, ids=[f"{q}-alt{k}" for q, k in ALT])
+def test_correct_alternative_passes(solutions, question, k):
+    ns = _namespace(solutions, {question: ALTERNATIVES[question][k]})
+    assert _check(ns, question) == "passed"
+
+
+@pytest.mark.parametrize("question", FUNCTIONS)
+def test_solution_passes(solutions, question):
+    assert _check(_namespace(solutions), question) == "passed"
+
+
+def test_run_lif_network_survives_a_wrong_lif_step(solutions):
+    """One slip costs one exercise: a correct network with a wrong neuron still passes."""
+    ns = _namespace(solutions, {"lif_step": MUTANTS["lif_step"][3]})
+    assert _check(ns, "lif_step") != "passed"
+    assert _check(ns, "run_lif_network") == "passed"
+
+
+def test_wrong_network_with_wrong_lif_step_fails(solutions):
+    ns = _namespace(solutions, {"lif_step": MUTANTS["lif_step"][3],
+                                "run_lif_network": MUTANTS["run_lif_network"][0]})
+    assert _check(ns, "run_lif_network") != "passed"
+
+
+# ---- the reservoir question -------------------------------------------------------------
+def _reservoir_ns(body, washout=100):
+    ns = {"torch": torch, "np": np, "reservoir_washout": washout}
+    exec(compile(body, "reservoir", "exec"), ns)  # noqa: S102
+    return ns
+
+
+@pytest.mark.parametrize("body", [
+    "def reservoir_predict(u_seq):\n    return u_seq.clone()",                    # persistence
+    "def reservoir_predict(u_seq):\n    return torch.roll(u_seq, -1, 0)",          # looks ahead
+    "def reservoir_predict(u_seq):\n    return 2 * u_seq[:, :2]",                  # wrong shape
+], ids=["persistence", "look-ahead", "shape"])
+def test_trivial_reservoirs_fail(body):
+    assert _check(_reservoir_ns(body), "reservoir") != "passed"
+
+
+def test_reservoir_washout_must_be_an_int():
+    body = "def reservoir_predict(u_seq):\n    return u_seq.clone()"
+    assert "reservoir_washout" in _check(_reservoir_ns(body, washout=12.5), "reservoir")
+    assert "reservoir_washout" in _check(_reservoir_ns(body, washout=5000), "reservoir")
+
+
+# ---- whole notebooks in the sandbox (slow) ----------------------------------------------
+@pytest.mark.slow
+def test_issue_mutants_lose_exactly_their_points(tmp_path):
+    """lif_step firing at >=, exponential_trace with a (1 - decay) factor, ridge_regression
+    penalising the bias: each loses its points, the rest of the notebook keeps full marks
+    (the reservoir uses the wrong ridge here, and still passes the threshold)."""
+    replace = {"lif_step": MUTANTS["lif_step"][0],
+               "exponential_trace": MUTANTS["exponential_trace"][0],
+               "ridge_regression": MUTANTS["ridge_regression"][0]}
+    scores, results, report = grade(A, variant(A, tmp_path, replace=replace))
+    lost = {q for q, s in scores.items() if s < results[q]["max_score"]}
+    assert lost == set(replace), json.dumps(results, indent=1)
+
+
+@pytest.mark.slow
+def test_missing_reset_loses_only_lif_step(tmp_path):
+    replace = {"lif_step": MUTANTS["lif_step"][1], "cv_isi": MUTANTS["cv_isi"][0],
+               "sparse_ei_weights": MUTANTS["sparse_ei_weights"][0]}
+    scores, results, report = grade(A, variant(A, tmp_path, replace=replace))
+    lost = {q for q, s in scores.items() if s < results[q]["max_score"]}
+    # the reservoir is simulated with norse's LIFBoxCell, so it keeps its points
+    assert lost == set(replace), json.dumps(results, indent=1)

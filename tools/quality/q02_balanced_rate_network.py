@@ -1,0 +1,58 @@
+"""Quality benchmark of 02_balanced_rate_network (issue 4).
+
+    python -m tools.quality.q02_balanced_rate_network
+
+Figures: the untrained balanced network's balance index across the notebook's K sweep
+(goal: at most 0.2 at the largest K and decreasing with K); the trained EIRNN
+(``lib.ei.train_eirnn``, the notebook's setting): sign-consistent recurrent weights
+(goal 100 %), one-step normalised error on the test split (goal <= 0.02), median closed-loop
+valid prediction time over 20 test starts (goal >= 2 Lyapunov times), training seconds on
+one thread (goal <= 60 s), and the same figures on held-out data like the grader's.
+"""
+
+import numpy as np
+import torch
+
+from lib import ei
+from lib.task import lorenz_task
+
+SWEEP_KS = (5, 10, 20, 40, 80)   # the notebook's sweep
+
+
+def _held_out(task):
+    from lib.dynamics import lorenz_rhs, simulate
+    dt = float(task["dt"])
+    n_tr = int(round(10.0 / dt))
+    full = simulate(lorenz_rhs, np.array([-4.0, 7.0, 22.0]), dt, n_tr + 3000)
+    return torch.as_tensor((full[n_tr:] - task["train_mean"]) / task["train_std"],
+                           dtype=torch.float32)
+
+
+def measure(seed=0):
+    torch.set_num_threads(1)
+    out = {}
+    betas = ei.balance_sweep(SWEEP_KS)
+    out.update({f"balance_index_K{K}": float(b) for K, b in zip(SWEEP_KS, betas)})
+    out["balance_index_decreasing"] = bool(np.all(np.diff(betas) < 0))
+    task = lorenz_task()
+    model, info = ei.train_eirnn(task, seed=seed)
+    out["train_seconds"] = round(info["seconds"], 1)
+    ev = ei.evaluate_eirnn(model, task)
+    out["sign_consistency"] = ev["sign_consistency"]
+    out["one_step_error"] = ev["one_step_error"]
+    out["vpt_median"] = ev["vpt_median"]
+    out["vpt_min"] = ev["vpt_min"]
+    held = _held_out(task)
+    out["held_out_one_step_error"] = ei.ei_one_step_error(model, held)
+    out["held_out_vpt_median"] = float(np.median(ei.ei_valid_prediction_times(
+        model, held, horizon=400)))
+    out["goals_met"] = bool(out["balance_index_K80"] <= 0.2 and out["balance_index_decreasing"]
+                            and out["sign_consistency"] == 1.0
+                            and out["one_step_error"] <= 0.02 and out["vpt_median"] >= 2.0
+                            and out["train_seconds"] <= 60)
+    return out
+
+
+if __name__ == "__main__":
+    for k, v in measure().items():
+        print(f"{k:28s} {v:.4f}" if isinstance(v, float) else f"{k:28s} {v}")
