@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 STAMP  := $(VENV)/.installed
 
-.PHONY: env build test test-fast clean
+.PHONY: env build test test-fast browser clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml $(wildcard grading/*.py)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,14 @@ env: $(STAMP)
 build: env
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python -m tools.course build
 
-test: env
+# Debian's Chromium for the browser smoke test (Playwright cannot download browsers
+# here); installed once when missing and we may (root with apt-get).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "chromium not installed: the browser smoke test will be skipped"
+
+test: env browser
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python -m pytest
 
 test-fast: env
