@@ -150,6 +150,9 @@ def stage_autograder(name, root=ROOT, stage_root=None):
             "hidden_module": spec["hidden"], "public_files": spec["public"]}}],
         "pdf": False,
         "show_stdout": False,
+        # Every bridge test is "public": students see each question's score and message
+        # (messages say what was checked, never the reference).
+        "show_all_public": True,
         "print_summary": True,
         "points_possible": sum(q["points"] for q in module.QUESTIONS.questions),
     }
