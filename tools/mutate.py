@@ -38,18 +38,22 @@ CMP_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
 
 
 class _Mutator(ast.NodeTransformer):
-    """Applies the ``target``-th applicable mutation inside ``lines`` and records it."""
+    """Applies the ``target``-th applicable mutation inside the solution regions ``lines``
+    and records it (descriptions of regions after the first say which region)."""
 
     def __init__(self, target, lines):
         self.target, self.lines, self.count, self.done = target, lines, 0, None
 
     def _hit(self, node, description):
-        if not (self.lines[0] <= getattr(node, "lineno", -1) <= self.lines[1]):
+        line = getattr(node, "lineno", -1)
+        region = next((k for k, (a, b) in enumerate(self.lines) if a <= line <= b), None)
+        if region is None:
             return False
         hit = self.count == self.target and self.done is None
         self.count += 1
         if hit:
-            self.done = f"line {node.lineno - self.lines[0] + 1}: {description}"
+            where = f"region {region + 1} " if region else ""
+            self.done = f"{where}line {line - self.lines[region][0] + 1}: {description}"
         return hit
 
     def visit_BinOp(self, node):
@@ -108,10 +112,17 @@ class _Mutator(ast.NodeTransformer):
 
 
 def solution_lines(source):
-    lines = source.splitlines()
-    start = next(i for i, l in enumerate(lines) if "### BEGIN SOLUTION" in l) + 1
-    end = next(i for i, l in enumerate(lines) if "### END SOLUTION" in l)
-    return start + 1, end  # 1-based, inclusive
+    """1-based inclusive line ranges of every solution region of a cell."""
+    regions, start = [], None
+    for i, line in enumerate(source.splitlines(), 1):
+        if "### BEGIN SOLUTION" in line:
+            start = i + 1
+        elif "### END SOLUTION" in line and start is not None:
+            regions.append((start, i - 1))
+            start = None
+    if not regions:
+        raise StopIteration
+    return regions
 
 
 def mutants(source):
