@@ -286,6 +286,8 @@ def exponential_trace(sub, ref):
          0.015, 2e-3),
         (torch.float32, (g.random((300, 20)) < 0.1).astype(float), 0.02, 1e-3),
         (torch.float64, (g.random(80) < 0.3).astype(float), 0.004, 1e-3),
+        # a single time step (T = 1): the trace is the spikes themselves
+        (torch.float64, np.array([[1.0, 0.0, 2.0, 1.0]]), 0.01, 1e-3),
     ]
     for dtype, s, tau_s, dt in cases:
         s = _t(s, dtype)

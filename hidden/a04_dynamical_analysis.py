@@ -94,6 +94,19 @@ def find_fixed_points(sub, ref):
     none = sub.call("find_fixed_points", ident, h0t[4:], n_iter=0, q_tol=0.01, unique_tol=0.25)
     expect_shape(none, (0, 2), "find_fixed_points with no start below q_tol must return an "
                                "empty tensor of shape (0, N)")
+    # n_iter=1: one optimisation step must be taken.  All starts have q = 0.125, just above
+    # q_tol; any descent step with a small learning rate brings q below it (plain gradient
+    # descent on the mean of q over all entries still reaches q < 0.1242).
+    starts = _t([[0.5, 0.0], [0.0, -0.5], [-0.3, 0.4]])
+    what = ("find_fixed_points(F, h0, n_iter=1, lr=0.02, q_tol=0.1249, unique_tol=0.01) with "
+            "F(h) = h from 3 starts where q = 0.125, just above q_tol: with n_iter=1 one "
+            "optimisation step is taken, which lowers q below q_tol")
+    got = as_numpy(sub.call("find_fixed_points", ident, starts, n_iter=1, lr=0.02,
+                            q_tol=0.1249, unique_tol=0.01), what)
+    expect(got.ndim == 2 and got.shape[1] == 2 and len(got) >= 1,
+           f"{what}: expected at least one point, got an array of shape {got.shape}")
+    expect(bool(np.all(0.5 * np.sum(got ** 2, axis=-1) < 0.1249)),
+           f"{what}: a returned point has q >= q_tol")
 
     # 2. Optimisation on a field with known fixed points (9 of them in 2-D).
     g = rng(4201)
@@ -115,9 +128,12 @@ def find_fixed_points(sub, ref):
     dist = np.linalg.norm(got_np[:, None, :] - true[None], axis=-1)
     expect(np.all(dist.min(axis=1) < 0.02),
            f"{what}: a returned point is not close to any fixed point of the field")
-    expect(len(got_np) == 9 and len(set(dist.argmin(axis=1).tolist())) == 9,
-           f"{what}: expected each of the 9 fixed points exactly once, got {len(got_np)} points "
-           f"covering {len(set(dist.argmin(axis=1).tolist()))} of them")
+    # How many of the 9 are reached depends on the optimiser (the spec leaves it free:
+    # plain SGD on the mean of q is slow here), so require genuine, distinct points only.
+    covered = dist.argmin(axis=1).tolist()
+    expect(len(got_np) >= 1 and len(set(covered)) == len(covered),
+           f"{what}: expected distinct fixed points (each at most once) and at least one, got "
+           f"{len(got_np)} points covering {len(set(covered))} of them")
 
 
 # ---- classify_fixed_point ---------------------------------------------------------------
@@ -257,6 +273,11 @@ def state_space_divergence(sub, ref):
                  ref.state_space_divergence(x_true, far, 6),
                  "state_space_divergence(x_true, x_gen, 6) where no generated point falls "
                  "inside the range of x_true", rtol=1e-6, atol=1e-10, shape=False)
+    one = np.concatenate([x_true[:1] * 0.5 + x_true.mean(axis=0) * 0.5, far[:300]])
+    expect_close(sub.call("state_space_divergence", x_true, one, 6),
+                 ref.state_space_divergence(x_true, one, 6),
+                 "state_space_divergence(x_true, x_gen, 6) where exactly one generated point "
+                 "falls inside the range of x_true", rtol=1e-6, atol=1e-10, shape=False)
     t2 = _cloud(4404, 800, d=2)
     g2 = _cloud(4405, 600, d=2, shift=-0.2)
     expect_close(sub.call("state_space_divergence", t2.tolist(), g2.tolist(), 9),

@@ -162,8 +162,9 @@ def function_questions(name):
     module = importlib.import_module(by_name(name)["hidden"])
     nb = _exercise_notebook(name)
     cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells[1:]}
+    import re
     return [q for q in module.QUESTIONS.points
-            if q in cells and ("def " + q in cells[q].source or "class " + q in cells[q].source)]
+            if q in cells and re.search(rf"^(def|class) {q}\b", cells[q].source, re.M)]
 
 
 def run(name, sample=None, seed=0, verbose=True):

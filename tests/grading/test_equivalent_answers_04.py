@@ -1,0 +1,214 @@
+"""Correct answers written differently get full marks (04_dynamical_analysis)."""
+
+import pytest
+
+from notebooks import grade, variant
+
+pytestmark = pytest.mark.slow
+A = "04_dynamical_analysis"
+
+# Loops, other optimisers and other libraries (torch.func, L-BFGS, NumPy, scipy).
+STYLE_LOOPS = {
+    "jacobian": '''
+def jacobian(F, h):
+    x = h.detach().clone()
+    return torch.func.jacrev(F)(x)
+''',
+    "find_fixed_points": '''
+def find_fixed_points(F, h0, n_iter=400, lr=1.0, q_tol=1e-6, unique_tol=1e-3):
+    # L-BFGS per start, then the selection rules with cdist
+    h = h0.detach().clone()
+    out = []
+    for i in range(len(h)):
+        x = h[i:i + 1].clone().requires_grad_(True)
+        if n_iter > 0:
+            opt = torch.optim.LBFGS([x], lr=lr, max_iter=n_iter, line_search_fn="strong_wolfe")
+            def closure():
+                opt.zero_grad()
+                q = 0.5 * (F(x) ** 2).sum()
+                q.backward()
+                return q
+            opt.step(closure)
+        out.append(x.detach()[0])
+    h = torch.stack(out)
+    q = 0.5 * (F(h) ** 2).sum(-1).detach()
+    h, q = h[q < q_tol], q[q < q_tol]
+    h = h[torch.argsort(q)]
+    keep = []
+    for i in range(len(h)):
+        if not keep or torch.cdist(h[i:i + 1], h[keep]).min() > unique_tol:
+            keep.append(i)
+    return h[keep]
+''',
+    "classify_fixed_point": '''
+def classify_fixed_point(J, tol=1e-9):
+    re = np.linalg.eigvals(np.asarray(J)).real
+    if np.any(np.abs(re) <= tol):
+        return "non-hyperbolic"
+    return "stable" if np.all(re < 0) else "unstable" if np.all(re > 0) else "saddle"
+''',
+    "lyapunov_spectrum": '''
+def lyapunov_spectrum(step, x0, n_steps, dt, n_transient=0, jacobian=None):
+    J_of = jacobian
+    if J_of is None:
+        def J_of(x):
+            x = x.detach().clone().requires_grad_(True)
+            y = step(x)
+            rows = [torch.autograd.grad(y[i], x, retain_graph=True)[0] for i in range(len(y))]
+            return torch.stack(rows)
+    x = x0.clone()
+    for _ in range(n_transient):
+        x = step(x).detach()
+    d = len(x)
+    Q = torch.eye(d, dtype=x.dtype)
+    total = [0.0] * d
+    for _ in range(n_steps):
+        Q, R = torch.linalg.qr(J_of(x) @ Q)
+        for i in range(d):
+            total[i] += math.log(abs(float(R[i, i])))
+        x = step(x).detach()
+    return torch.tensor(sorted([t / (n_steps * dt) for t in total], reverse=True),
+                        dtype=x.dtype)
+''',
+    "state_space_divergence": '''
+def state_space_divergence(x_true, x_gen, n_bins=30):
+    x_true = np.asarray(x_true, dtype=float)
+    x_gen = np.asarray(x_gen, dtype=float)
+    edges = [np.linspace(lo, hi, n_bins + 1) for lo, hi in zip(x_true.min(0), x_true.max(0))]
+    c_true = np.histogramdd(x_true, bins=edges)[0]
+    c_gen = np.histogramdd(x_gen, bins=edges)[0]
+    p_true = c_true / c_true.sum()
+    total = 0.0
+    n_in = c_gen.sum()
+    p_gen = (c_gen / n_in if n_in else c_gen) + 1e-10
+    p_gen /= p_gen.sum()
+    for idx in zip(*np.nonzero(p_true)):
+        total += p_true[idx] * math.log(p_true[idx] / p_gen[idx])
+    return total
+''',
+    "power_spectrum_distance": '''
+def power_spectrum_distance(x_true, x_gen, smoothing=2.0):
+    import scipy.fft
+    a, b = np.asarray(x_true, dtype=float), np.asarray(x_gen, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("x_true and x_gen must have the same shape")
+    total = 0.0
+    for k in range(a.shape[1]):
+        ps = []
+        for x in (a[:, k], b[:, k]):
+            s = np.abs(scipy.fft.rfft(x - np.mean(x))) ** 2
+            s = gaussian_filter1d(s, smoothing, mode="reflect", truncate=4.0)
+            ps.append(s / np.sum(s))
+        bc = sum(math.sqrt(u * v) for u, v in zip(*ps))
+        total += math.sqrt(max(0.0, 1.0 - bc))
+    return total / a.shape[1]
+''',
+}
+
+# Vectorised differently: jacfwd, SGD over the whole batch, scipy eigenvalues, axis=0 FFTs.
+STYLE_VECTOR = {
+    "jacobian": '''
+def jacobian(F, h):
+    return torch.func.jacfwd(F)(h.detach())
+''',
+    "find_fixed_points": '''
+def find_fixed_points(F, h0, n_iter=3000, lr=0.5, q_tol=1e-6, unique_tol=1e-3):
+    h = h0.detach().clone().requires_grad_(True)
+    opt = torch.optim.SGD([h], lr=lr, momentum=0.9)
+    for _ in range(n_iter):
+        opt.zero_grad()
+        (0.5 * F(h).pow(2).sum(-1)).sum().backward()
+        opt.step()
+    h = h.detach()
+    q = 0.5 * F(h).pow(2).sum(-1)
+    order = torch.argsort(q)
+    order = order[q[order] < q_tol]
+    kept = torch.zeros(0, dtype=torch.long)
+    for i in order:
+        if len(kept) == 0 or bool((torch.cdist(h[i][None], h[kept]) > unique_tol).all()):
+            kept = torch.cat([kept, i[None]])
+    return h[kept]
+''',
+    "classify_fixed_point": '''
+def classify_fixed_point(J, tol=1e-9):
+    import scipy.linalg
+    re = scipy.linalg.eigvals(np.asarray(J, dtype=float)).real
+    n_pos, n_neg = int(np.sum(re > tol)), int(np.sum(re < -tol))
+    if n_pos + n_neg < len(re):
+        return "non-hyperbolic"
+    if n_pos == 0:
+        return "stable"
+    return "unstable" if n_neg == 0 else "saddle"
+''',
+    "lyapunov_spectrum": '''
+def lyapunov_spectrum(step, x0, n_steps, dt, n_transient=0, jacobian=None):
+    jac = jacobian if jacobian is not None else (lambda x: torch.func.jacrev(step)(x.detach()))
+    x = x0.detach()
+    for _ in range(n_transient):
+        x = step(x).detach()
+    Q = torch.eye(x.numel(), dtype=x.dtype)
+    logs = []
+    for _ in range(n_steps):
+        Q, R = torch.linalg.qr(torch.einsum("ij,jk->ik", jac(x).detach(), Q))
+        logs.append(torch.diagonal(R).abs().log())
+        x = step(x).detach()
+    lam = torch.stack(logs).sum(0) / (n_steps * dt)
+    return lam.sort(descending=True).values
+''',
+    "state_space_divergence": '''
+def state_space_divergence(x_true, x_gen, n_bins=30):
+    xt, xg = np.asarray(x_true, dtype=float), np.asarray(x_gen, dtype=float)
+    rng = list(zip(xt.min(axis=0), xt.max(axis=0)))
+    ct = np.histogramdd(xt, bins=n_bins, range=rng)[0].ravel()
+    cg = np.histogramdd(xg, bins=n_bins, range=rng)[0].ravel()
+    p = ct / ct.sum()
+    q = cg / max(cg.sum(), 1.0) + 1e-10
+    q = q / q.sum()
+    return float(np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0) / q), 0.0)))
+''',
+    "power_spectrum_distance": '''
+def power_spectrum_distance(x_true, x_gen, smoothing=2.0):
+    a, b = np.asarray(x_true, dtype=float), np.asarray(x_gen, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("shapes differ")
+    def spec(x):
+        s = np.abs(np.fft.rfft(x - x.mean(axis=0), axis=0)) ** 2
+        s = gaussian_filter1d(s, sigma=smoothing, axis=0)
+        return s / s.sum(axis=0)
+    bc = np.sum(np.sqrt(spec(a) * spec(b)), axis=0)
+    return float(np.mean(np.sqrt(np.clip(1.0 - bc, 0.0, None))))
+''',
+}
+
+
+# Plain gradient descent on the mean of q: slow, but a correct reading of the spec.
+STYLE_PLAIN_SGD = {
+    "find_fixed_points": '''
+def find_fixed_points(F, h0, n_iter=3000, lr=0.5, q_tol=1e-6, unique_tol=1e-3):
+    h = h0.detach().clone().requires_grad_(True)
+    opt = torch.optim.SGD([h], lr=lr)
+    for _ in range(n_iter):
+        opt.zero_grad()
+        (0.5 * F(h) ** 2).sum(-1).mean().backward()
+        opt.step()
+    with torch.no_grad():
+        h = h.detach()
+        q = 0.5 * (F(h) ** 2).sum(-1)
+        order = torch.argsort(q)
+        kept = []
+        for i in order.tolist():
+            if q[i] < q_tol and all(torch.linalg.norm(h[i] - h[j]) > unique_tol for j in kept):
+                kept.append(i)
+        return h[kept] if kept else h[:0]
+''',
+}
+
+
+@pytest.mark.parametrize("style", [STYLE_LOOPS, STYLE_VECTOR, STYLE_PLAIN_SGD],
+                         ids=["loops", "vectorised", "plain-sgd"])
+def test_alternative_correct_answers_get_full_marks(tmp_path, style):
+    path = variant(A, tmp_path, replace=style)
+    _, results, _ = grade(A, path)
+    wrong = {q: r["message"] for q, r in results.items()
+             if q in style and r["score"] < r["max_score"]}
+    assert not wrong, wrong
