@@ -128,12 +128,16 @@ def find_fixed_points(sub, ref):
     dist = np.linalg.norm(got_np[:, None, :] - true[None], axis=-1)
     expect(np.all(dist.min(axis=1) < 0.02),
            f"{what}: a returned point is not close to any fixed point of the field")
-    # How many of the 9 are reached depends on the optimiser (the spec leaves it free:
-    # plain SGD on the mean of q is slow here), so require genuine, distinct points only.
+    # How many of the 9 are reached in 2000 steps depends on the optimiser (the spec leaves
+    # it free: plain SGD on the mean of q reaches 7, Adam and L-BFGS all 9), so require
+    # genuine, distinct points covering most of them (an optimiser that stalls finds 1).
     covered = dist.argmin(axis=1).tolist()
-    expect(len(got_np) >= 1 and len(set(covered)) == len(covered),
-           f"{what}: expected distinct fixed points (each at most once) and at least one, got "
-           f"{len(got_np)} points covering {len(set(covered))} of them")
+    expect(len(set(covered)) == len(covered),
+           f"{what}: expected each fixed point at most once, got {len(got_np)} points covering "
+           f"{len(set(covered))} of them")
+    expect(len(set(covered)) >= 5,
+           f"{what}: expected most of the 9 fixed points (at least 5) to be found, got "
+           f"{len(set(covered))}: does the optimisation really run for n_iter steps with lr?")
 
 
 # ---- classify_fixed_point ---------------------------------------------------------------
