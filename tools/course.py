@@ -188,16 +188,11 @@ def execute_solution(name, root=ROOT, out_root=None, timeout=900):
     shutil.copytree(os.path.join(root, "release", name, "tests"), os.path.join(out_dir, "tests"))
     path = os.path.join(out_dir, name + ".ipynb")
     nb = nbformat.read(path, as_version=4)
-    old = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"
-    try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": out_dir}}).execute()
-    finally:
-        if old is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = old
+    # The kernel keeps its inline backend (no MPLBACKEND=Agg here): the figures must be
+    # in the executed notebook and its HTML.
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": out_dir}}).execute(env=env)
     nbformat.write(nb, path)
     _run([os.path.join(BIN, "jupyter"), "nbconvert", "--to", "html", path], cwd=out_dir)
     return path
