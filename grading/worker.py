@@ -143,8 +143,22 @@ def execute_notebook(path, skip, channel, namespace):
             error = f"SystemExit({e.code!r}) raised"
         except BaseException as e:  # noqa: BLE001 - any failure of a cell is recorded
             error = f"{type(e).__name__}: {str(e)[:300]}"
+        _release_memory()
         channel.send({"event": "cell_done", "cell": index, "error": error})
     channel.send({"event": "ready"})
+
+
+def _release_memory():
+    """Figures are never looked at while grading: close them and collect garbage, so that
+    a notebook full of plots fits in the grader's memory."""
+    import gc
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        try:
+            plt.close("all")
+        except Exception:  # noqa: BLE001 - a student may have replaced pyplot
+            pass
+    gc.collect()
 
 
 class Server:
