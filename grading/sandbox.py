@@ -84,9 +84,48 @@ def _hide_paths(paths):
     if libc.unshare(CLONE_NEWNS) != 0:
         return False
     libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    MS_BIND = 4096
     for path in paths:
-        libc.mount(b"none", os.fsencode(path), b"tmpfs", MS_RDONLY, b"size=4k,mode=0")
+        target = os.fsencode(path)
+        if os.path.isdir(path):
+            libc.mount(b"none", target, b"tmpfs", MS_RDONLY, b"size=4k,mode=0")
+        else:
+            libc.mount(b"/dev/null", target, None, MS_BIND, None)
     return True
+
+
+SYSTEM_DIRS = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "dev", "proc",
+               "sys", "run", "var", "boot", "snap", "nix", "lost+found"}
+
+
+def minimal_view(needed):
+    """Paths to cover so that, outside the system folders, the worker sees only the
+    ``needed`` paths (its scratch folder and the Python installation): every other entry
+    of /, /home, /tmp, /root ... is hidden, walking down only along the needed paths.
+    So no copy of the course on this machine (an instructor's checkout, another clone,
+    an unpacked autograder) is readable, wherever it lies."""
+    needed = [os.path.realpath(p) for p in needed]
+
+    def on_path(p):
+        return any(n == p or n.startswith(p.rstrip("/") + "/") for n in needed)
+
+    def inside(p):
+        return any(p == n or p.startswith(n.rstrip("/") + "/") for n in needed)
+
+    hide, stack = [], [os.path.join("/", e) for e in sorted(os.listdir("/")) if e not in SYSTEM_DIRS]
+    while stack:
+        path = stack.pop()
+        if os.path.islink(path) or inside(path):
+            continue
+        if not on_path(path):
+            if os.path.isdir(path) or os.path.isfile(path):
+                hide.append(path)
+            continue
+        try:
+            stack += [os.path.join(path, e) for e in sorted(os.listdir(path))]
+        except OSError:
+            hide.append(path)
+    return hide
 
 
 def _rss_mb(pgid):
@@ -169,7 +208,8 @@ class Sandbox:
         }
         limits = self.limits
 
-        ids, hidden = self.ids, self.hidden_paths
+        ids = self.ids
+        hidden = sorted(set(self.hidden_paths) | set(minimal_view(self._needed_paths()))) if ids else []
 
         def preexec():  # in the child, before exec: hide secrets, limit, drop root
             import resource
@@ -200,6 +240,13 @@ class Sandbox:
         self._watch = threading.Thread(target=self._watch_memory, args=(self.proc,), daemon=True)
         self._watch.start()
         self._run_notebook()
+
+    def _needed_paths(self):
+        import sysconfig
+        paths = {self.scratch, sys.prefix, sys.base_prefix, sys.exec_prefix,
+                 os.path.dirname(os.path.realpath(sys.executable))}
+        paths |= {v for k, v in sysconfig.get_paths().items() if k != "scripts"}
+        return sorted(p for p in paths if p)
 
     def _watch_memory(self, proc):
         while proc.poll() is None:

@@ -138,7 +138,9 @@ def test_reference_and_hidden_tests_are_unreadable(tmp_path):
 import glob, os
 leaks = []
 for pattern in ["{ROOT}/lib/*.py", "{ROOT}/hidden/*.py", "{ROOT}/source/*/*.ipynb",
-                "/autograder/source/**/*.py", "../**/dynamics.py", "/tmp/**/a00_introduction.py"]:
+                "/autograder/source/**/*.py", "../**/dynamics.py", "/tmp/**/a00_introduction.py",
+                "/home/**/hidden/*.py", "/root/**/hidden/a00_introduction.py",
+                "/work/**/hidden/a00_introduction.py", "/srv/**/dynamics.py"]:
     for path in glob.glob(pattern, recursive=True):
         try:
             leaks.append(open(path).read())
