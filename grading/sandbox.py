@@ -148,10 +148,9 @@ def _rss_mb(pgid):
 class Sandbox:
     """One submission's worker, restarted on demand."""
 
-    def __init__(self, notebook, public_files=(), limits=None, hidden_paths=()):
+    def __init__(self, notebook, public_files=(), limits=None):
         self.notebook = os.path.abspath(notebook)
         self.public_files = [os.path.abspath(p) for p in public_files]
-        self.hidden_paths = [os.path.abspath(p) for p in hidden_paths if os.path.isdir(p)]
         self.limits = limits or Limits()
         self.ids = _unprivileged()
         self.isolated = self.ids is not None
@@ -209,7 +208,7 @@ class Sandbox:
         limits = self.limits
 
         ids = self.ids
-        hidden = sorted(set(self.hidden_paths) | set(minimal_view(self._needed_paths()))) if ids else []
+        hidden = minimal_view(self._needed_paths()) if ids else []
 
         def preexec():  # in the child, before exec: hide secrets, limit, drop root
             import resource
