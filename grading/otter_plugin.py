@@ -5,30 +5,35 @@ plugin changes that without changing Otter's interface (``otter run``, Gradescop
 ``run_autograder``, ``results.json``):
 
 1. ``before_execution`` moves the reference package and the hidden checks out of the
-   submission folder into a private folder, grades the notebook with
-   :func:`grading.runner.grade` (student code runs in a sandboxed worker, comparisons
-   here), writes the verdicts to a private JSON file, and hands Otter an empty notebook,
-   so that no student code runs in Otter's kernel.
+   submission folder into a private folder and grades the notebook in a fresh process,
+   ``python -m grading.runner`` (student code runs in sandboxed workers forked from its
+   clean preloaded image, comparisons in the grading process), which writes the
+   verdicts to a private JSON file.  Otter gets an empty notebook, so that no student
+   code runs in Otter's kernel, and Otter's own process never imports PyTorch.
 2. Otter's test files for the zip are bridges (``grading.bridge``): each reads its
    question's verdict and passes or fails with the message.
 """
 
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
 import nbformat
 from otter.plugins import AbstractOtterPlugin
 
-from .runner import grade, write_results
+from .forkserver import image_env
 
 RESULTS_ENV = "RNNCOURSE_TRUSTED_RESULTS"
 SECRET_DIRS = ("lib", "hidden")
+GRADER_SECONDS = 900  # a last resort: the grader keeps its own, tighter time budgets
 
 
 class TrustedGrading(AbstractOtterPlugin):
-    """Config keys: ``hidden_module`` (importable name), ``public_files`` (list)."""
+    """Config keys: ``hidden_module`` (importable name), ``public_files`` (list),
+    ``preload`` (public packages the notebook imports, shared by the workers)."""
 
     def before_execution(self, submission):
         cfg = self.plugin_config or {}
@@ -41,16 +46,13 @@ class TrustedGrading(AbstractOtterPlugin):
         source = os.path.join(os.path.dirname(subdir), "source")
         if os.path.isdir(source) and os.geteuid() == 0:
             os.chmod(source, 0o700)
-        sys.path.insert(0, private)
-        for mod in [m for m in sys.modules if m == "lib" or m.startswith(("lib.", "hidden"))]:
-            del sys.modules[mod]
         public = [os.path.join(subdir, p) for p in cfg.get("public_files", [])]
-        results, report = grade(self.submission_path, cfg["hidden_module"], public_files=public,
-                                secret_dirs=[private])
         path = os.path.join(private, "verdicts.json")
-        write_results(path, results, report)
+        self._report = _run_grader(private, {
+            "notebook": os.path.abspath(self.submission_path), "hidden_module": cfg["hidden_module"],
+            "private": private, "public_files": public, "preload": cfg.get("preload", []),
+            "out": path})
         os.environ[RESULTS_ENV] = path
-        self._report = report
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_code_cell("# graded in the sandbox; see grading.otter_plugin"))
         nb.metadata = submission.metadata if hasattr(submission, "metadata") else {}
@@ -67,3 +69,40 @@ class TrustedGrading(AbstractOtterPlugin):
         lines += [f"  event: {e}" for e in report["events"]]
         lines += [f"  cell {k}: {v}" for k, v in report["notebook_cells_with_errors"].items()]
         return "\n".join(lines)
+
+
+def _run_grader(private, job):
+    """Grade in a fresh process (see :func:`grading.runner.main`); return its report.
+    Should it fail, the verdict file says so and every question reads "not graded"."""
+    job_path = os.path.join(private, "job.json")
+    with open(job_path, "w", encoding="utf-8") as f:
+        json.dump(job, f)
+    env = image_env()
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = package_parent
+    log_path = os.path.join(private, "grader.log")
+    error = None
+    with open(log_path, "wb") as log:
+        try:
+            proc = subprocess.run([sys.executable, "-s", "-m", "grading.runner", job_path],
+                                  cwd="/", env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                  stderr=log, timeout=GRADER_SECONDS)
+            if proc.returncode != 0:
+                error = f"the grading process failed (exit {proc.returncode})"
+        except subprocess.TimeoutExpired:
+            error = f"the grading process took longer than {GRADER_SECONDS} s"
+    try:
+        with open(job["out"], encoding="utf-8") as f:
+            report = json.load(f)["report"]
+        if error is None:
+            return report
+    except (OSError, ValueError, KeyError):
+        pass
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        tail = f.read()[-2000:]
+    report = {"isolated": None, "seconds": None, "restarts": None, "worker_peak_mb": None,
+              "events": [error or "the grading process wrote no verdicts", tail],
+              "notebook_cells_with_errors": {}}
+    with open(job["out"], "w", encoding="utf-8") as f:
+        json.dump({"questions": [], "report": report}, f)
+    return report

@@ -3,6 +3,13 @@
 ``grade`` returns one result per question (name, score, max_score, message) plus a
 report for the instructor.  Nothing the submission does can change the list of
 questions or their points: they come from the hidden-check module, in this process.
+
+``python -m grading.runner JOB.json`` is how the Otter plugin grades: a fresh process
+that preloads the assignment's public packages, forks the clean fork server (so the
+workers share the preloaded memory with it), and only then imports the reference and
+the hidden checks, grades, and writes the verdicts.  JOB.json names ``notebook``,
+``hidden_module``, ``private`` (the folder holding ``lib`` and ``hidden``),
+``public_files``, ``preload`` and ``out``.
 """
 
 import importlib
@@ -38,14 +45,18 @@ def _secret_lines(paths):
     return lines
 
 
-def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=()):
-    """Grade ``notebook`` with the questions of ``hidden_module`` (an importable name)."""
+def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(), preload=(),
+          forkserver=None):
+    """Grade ``notebook`` with the questions of ``hidden_module`` (an importable name).
+
+    Workers come from ``forkserver`` when given (see :func:`main`), else from a fork
+    server this call starts, preloading ``preload``."""
     module = importlib.import_module(hidden_module)
     registry = module.QUESTIONS
     ref = importlib.import_module("lib")
     limits = limits or Limits(**getattr(module, "LIMITS", {}))
     secrets = _secret_lines(secret_dirs)
-    sandbox = Sandbox(notebook, public_files, limits)
+    sandbox = Sandbox(notebook, public_files, limits, forkserver=forkserver, preload=preload)
     sub = Submission(sandbox, default_timeout=limits.call_timeout)
     results, started = [], time.monotonic()
     budget_end = started + getattr(module, "TOTAL_SECONDS", 540)
@@ -75,7 +86,7 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=())
                             "message": _scrub(msg, secrets)[:800],
                             "seconds": round(time.monotonic() - t0, 2)})
     finally:
-        sandbox.stop()
+        sandbox.close()
     report = {
         "isolated": sandbox.isolated,
         "notebook_cells_with_errors": {str(k): v[:200] for k, v in sandbox.cell_errors.items()},
@@ -93,3 +104,26 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=())
 def write_results(path, results, report):
     with open(path, "w", encoding="utf-8") as f:
         json.dump({"questions": results, "report": report}, f, indent=1)
+
+
+def main(argv=None):
+    import sys
+
+    from .forkserver import ForkServer, preload
+    with open((argv or sys.argv)[-1], encoding="utf-8") as f:
+        job = json.load(f)
+    preload(job.get("preload", []))
+    forkserver = ForkServer.here()  # before a single secret is read
+    try:
+        sys.path.insert(0, job["private"])
+        results, report = grade(job["notebook"], job["hidden_module"],
+                                public_files=job.get("public_files", []),
+                                secret_dirs=[job["private"]], forkserver=forkserver)
+        write_results(job["out"], results, report)
+    finally:
+        forkserver.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,29 +2,25 @@
 
 The worker (``worker.py``) runs the student's notebook as user ``nobody`` (when the
 grader runs as root, as on Gradescope) in a fresh scratch folder holding only the
-notebook, the assignment's public files and the public harness files.  Every request
+notebook and the assignment's public files.  Workers are forked from a clean image
+(``forkserver.py``) that has preloaded the public packages the notebook needs.  Every request
 has a time limit; a worker that hangs, exits or grows past the memory limit is killed
 and started again, skipping the notebook cells that caused it, so that the remaining
 questions are still graded.
 """
 
-import json
 import os
-import pwd
 import select
 import shutil
 import signal
 import struct
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 
 from . import codec
-
-HARNESS_FILES = ("worker.py", "codec.py", "fixtures.py")
-
+from .forkserver import ForkServer
+from .isolation import grant_traversal, minimal_view, python_paths, unprivileged_ids
 
 class WorkerError(Exception):
     """The worker could not answer (timeout, exit, memory)."""
@@ -49,85 +45,6 @@ class Limits:
         self.output_bytes = output_bytes
 
 
-def _unprivileged():
-    if os.geteuid() != 0:
-        return None
-    try:
-        entry = pwd.getpwnam("nobody")
-    except KeyError:
-        return None
-    return entry.pw_uid, entry.pw_gid
-
-
-def _grant_traversal(path, events):
-    """Let the unprivileged worker reach the interpreter: add o+x on the directories
-    above it that lack it (e.g. /root on Gradescope and CI, where Python lives there).
-    Traversal only: nothing becomes listable or readable that was not."""
-    path = os.path.realpath(path)
-    parent = os.path.dirname(path)
-    while parent and parent != "/":
-        mode = os.stat(parent).st_mode
-        if not mode & 0o001:
-            os.chmod(parent, mode | 0o001)
-            events.append(f"granted traversal (o+x) on {parent} so the worker can run Python")
-        parent = os.path.dirname(parent)
-
-
-def _hide_paths(paths):
-    """In the worker (before it drops root): a private mount namespace in which each of
-    ``paths`` is covered by an empty read-only tmpfs, so that reference code and hidden
-    checks on this machine cannot be read even where their folders are world-readable
-    (an instructor's checkout).  Returns False where mount namespaces are unavailable."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    CLONE_NEWNS, MS_REC, MS_PRIVATE, MS_RDONLY = 0x00020000, 0x4000, 1 << 18, 1
-    if libc.unshare(CLONE_NEWNS) != 0:
-        return False
-    libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
-    MS_BIND = 4096
-    for path in paths:
-        target = os.fsencode(path)
-        if os.path.isdir(path):
-            libc.mount(b"none", target, b"tmpfs", MS_RDONLY, b"size=4k,mode=0")
-        else:
-            libc.mount(b"/dev/null", target, None, MS_BIND, None)
-    return True
-
-
-SYSTEM_DIRS = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "dev", "proc",
-               "sys", "run", "var", "boot", "snap", "nix", "lost+found"}
-
-
-def minimal_view(needed):
-    """Paths to cover so that, outside the system folders, the worker sees only the
-    ``needed`` paths (its scratch folder and the Python installation): every other entry
-    of /, /home, /tmp, /root ... is hidden, walking down only along the needed paths.
-    So no copy of the course on this machine (an instructor's checkout, another clone,
-    an unpacked autograder) is readable, wherever it lies."""
-    needed = [os.path.realpath(p) for p in needed]
-
-    def on_path(p):
-        return any(n == p or n.startswith(p.rstrip("/") + "/") for n in needed)
-
-    def inside(p):
-        return any(p == n or p.startswith(n.rstrip("/") + "/") for n in needed)
-
-    hide, stack = [], [os.path.join("/", e) for e in sorted(os.listdir("/")) if e not in SYSTEM_DIRS]
-    while stack:
-        path = stack.pop()
-        if os.path.islink(path) or inside(path):
-            continue
-        if not on_path(path):
-            if os.path.isdir(path) or os.path.isfile(path):
-                hide.append(path)
-            continue
-        try:
-            stack += [os.path.join(path, e) for e in sorted(os.listdir(path))]
-        except OSError:
-            hide.append(path)
-    return hide
-
-
 def _rss_mb(pgid):
     """Resident memory of every process in the worker's process group, in MB."""
     total = 0
@@ -145,14 +62,38 @@ def _rss_mb(pgid):
     return total / 2**20
 
 
-class Sandbox:
-    """One submission's worker, restarted on demand."""
+class _Worker:
+    """A worker process that is not our child (the fork server is its parent)."""
 
-    def __init__(self, notebook, public_files=(), limits=None):
+    def __init__(self, pid):
+        self.pid = pid
+
+    def poll(self):
+        """None while it runs, else 0 (its exit status belongs to the fork server)."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return 0
+        return 0 if state in ("Z", "X") else None
+
+    def wait(self, timeout):
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+class Sandbox:
+    """One submission's worker, restarted on demand.
+
+    ``forkserver``: a :class:`ForkServer` made from a clean preloaded image (shared
+    memory); without one the sandbox starts its own, preloading ``preload``."""
+
+    def __init__(self, notebook, public_files=(), limits=None, forkserver=None, preload=()):
         self.notebook = os.path.abspath(notebook)
         self.public_files = [os.path.abspath(p) for p in public_files]
         self.limits = limits or Limits()
-        self.ids = _unprivileged()
+        self.ids = unprivileged_ids()
         self.isolated = self.ids is not None
         self.proc = None
         self.skip = set()
@@ -160,20 +101,18 @@ class Sandbox:
         self.restarts = -1
         self.events = []  # what happened, for the instructor's report
         if self.ids:
+            import sys
             import sysconfig
+
             for p in {sys.executable, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]}:
-                _grant_traversal(p, self.events)
+                grant_traversal(p, self.events)
         self.peak_mb = 0.0
         self._killed_for_memory = False
+        self.forkserver, self._preload, self._own_forkserver = forkserver, list(preload), False
 
     # ---- life cycle -------------------------------------------------------------
     def _prepare_scratch(self):
         self.scratch = tempfile.mkdtemp(prefix="grading-worker-")
-        harness = os.path.join(self.scratch, "_harness")
-        os.makedirs(harness)
-        here = os.path.dirname(os.path.abspath(__file__))
-        for name in HARNESS_FILES:
-            shutil.copy(os.path.join(here, name), harness)
         shutil.copy(self.notebook, os.path.join(self.scratch, "submission.ipynb"))
         for path in self.public_files:
             target = os.path.join(self.scratch, os.path.basename(path))
@@ -194,58 +133,39 @@ class Sandbox:
         if self.restarts >= self.limits.max_restarts:
             raise WorkerDied("the notebook had to be restarted too many times")
         self.restarts += 1
+        if self.forkserver is None:
+            self.forkserver, self._own_forkserver = ForkServer.spawn(self._preload), True
         self._prepare_scratch()
-        to_worker_r, to_worker_w = os.pipe()
-        from_worker_r, from_worker_w = os.pipe()
+        tmp = os.path.join(self.scratch, "tmp")
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": self.scratch, "TMPDIR": os.path.join(self.scratch, "tmp"),
-            "MPLBACKEND": "Agg", "MPLCONFIGDIR": os.path.join(self.scratch, "tmp"),
+            "HOME": self.scratch, "TMPDIR": tmp, "MPLBACKEND": "Agg", "MPLCONFIGDIR": tmp,
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
             "TQDM_DISABLE": "1", "PYTHONDONTWRITEBYTECODE": "1",
-            "GRADING_FD_IN": str(to_worker_r), "GRADING_FD_OUT": str(from_worker_w),
         }
-        limits = self.limits
-
-        ids = self.ids
-        hidden = minimal_view(self._needed_paths()) if ids else []
-
-        def preexec():  # in the child, before exec: hide secrets, limit, drop root
-            import resource
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
-            if ids:
-                if hidden:
-                    _hide_paths(hidden)
-                hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-                cap = 256 if hard == resource.RLIM_INFINITY else min(256, hard)
-                resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
-                os.setgroups([])
-                os.setgid(ids[1])
-                os.setuid(ids[0])
-
-        kwargs = {}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-s", "-E", os.path.join(self.scratch, "_harness", "worker.py"),
-             "submission.ipynb", json.dumps(sorted(self.skip))],
-            cwd=self.scratch, env=env, pass_fds=(to_worker_r, from_worker_w),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=preexec, **kwargs)
-        os.close(to_worker_r)
-        os.close(from_worker_w)
-        self.wfd, self.rfd = to_worker_w, from_worker_r
+        needed = [self.scratch] + python_paths()
+        spec = {"cwd": self.scratch, "notebook": "submission.ipynb", "skip": sorted(self.skip),
+                "env": env, "ids": list(self.ids) if self.ids else None,
+                "hide": minimal_view(needed) if self.ids else [],
+                "output_bytes": self.limits.output_bytes}
+        try:
+            pid, self.wfd, self.rfd = self.forkserver.fork(spec)
+        except OSError as e:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise WorkerDied(f"the worker could not be started ({e})") from e
+        self.proc = _Worker(pid)
         self._buf = b""
         self._killed_for_memory = False
         self._watch = threading.Thread(target=self._watch_memory, args=(self.proc,), daemon=True)
         self._watch.start()
         self._run_notebook()
 
-    def _needed_paths(self):
-        import sysconfig
-        paths = {self.scratch, sys.prefix, sys.base_prefix, sys.exec_prefix,
-                 os.path.dirname(os.path.realpath(sys.executable))}
-        paths |= {v for k, v in sysconfig.get_paths().items() if k != "scripts"}
-        return sorted(p for p in paths if p)
+    def close(self):
+        """Stop the worker and the fork server this sandbox started (if any)."""
+        self.stop()
+        if self._own_forkserver and self.forkserver is not None:
+            self.forkserver.close()
+            self.forkserver, self._own_forkserver = None, False
 
     def _watch_memory(self, proc):
         while proc.poll() is None:
@@ -297,14 +217,12 @@ class Sandbox:
 
     @staticmethod
     def _kill(proc):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+        for kill in (os.killpg, os.kill):  # its group; itself, should it not have one yet
+            try:
+                kill(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        proc.wait(timeout=10)
 
     @property
     def alive(self):

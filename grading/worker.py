@@ -7,8 +7,10 @@ never decides a score: it executes the notebook's code cells (skipping cells tag
 (call a function, construct a class, set parameters...) and sends back encoded
 values.  All comparisons happen in the grader's own process.
 
-Protocol: newline-free JSON frames prefixed by their byte length, on the file
-descriptors named by ``GRADING_FD_IN`` / ``GRADING_FD_OUT``.
+It is forked from the clean image of :mod:`grading.forkserver`, which calls
+:func:`run` once the process is isolated and unprivileged.
+
+Protocol: JSON frames prefixed by their byte length, on two pipes.
 """
 
 import builtins
@@ -20,11 +22,7 @@ import struct
 import sys
 import types
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-import codec  # noqa: E402
-import fixtures  # noqa: E402
+from . import codec, fixtures
 
 MAX_OUTPUT_CHARS = 200_000
 
@@ -118,12 +116,10 @@ def _seed_everything():
         np.random.seed(0)
     except ImportError:
         pass
-    try:
-        import torch
+    torch = sys.modules.get("torch")  # never imported here only to be seeded
+    if torch is not None:
         torch.manual_seed(0)
         torch.set_num_threads(1)
-    except ImportError:
-        pass
 
 
 def execute_notebook(path, skip, channel, namespace):
@@ -159,6 +155,17 @@ def _release_memory():
         except Exception:  # noqa: BLE001 - a student may have replaced pyplot
             pass
     gc.collect()
+    _trim_heap()
+
+
+def _trim_heap():
+    """Give freed heap memory back to the system (glibc keeps it otherwise), so that a
+    cell's temporaries do not count against the grader's memory for the rest of the run."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 class Server:
@@ -282,10 +289,10 @@ class Server:
 _MISSING = object()
 
 
-def main():
-    notebook = sys.argv[1]
-    skip = set(json.loads(sys.argv[2])) if len(sys.argv) > 2 else set()
-    channel = Channel(int(os.environ["GRADING_FD_IN"]), int(os.environ["GRADING_FD_OUT"]))
+def run(notebook, skip, fd_in, fd_out):
+    """Execute ``notebook`` (skipping the code cells in ``skip``), then serve requests
+    on the two pipes until the grader closes them."""
+    channel = Channel(fd_in, fd_out)
     log = open("student_output.txt", "a", encoding="utf-8", errors="replace")
     sys.stdout = _CappedWriter(log)
     sys.stderr = sys.stdout
@@ -298,7 +305,3 @@ def main():
     execute_notebook(notebook, skip, channel, namespace)
     _seed_everything()
     Server(channel, namespace).serve()
-
-
-if __name__ == "__main__":
-    main()

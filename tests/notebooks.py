@@ -66,6 +66,6 @@ def grade(name, path, **limits):
     lim = dict(getattr(module, "LIMITS", {}))
     lim.update(limits)
     results, report = run(path, by_name(name)["hidden"], public_files=public_files(name),
-                          limits=Limits(**lim), secret_dirs=[os.path.join(ROOT, "lib"),
+                          limits=Limits(**lim), preload=by_name(name)["preload"], secret_dirs=[os.path.join(ROOT, "lib"),
                                                              os.path.join(ROOT, "hidden")])
     return {r["name"]: r["score"] for r in results}, {r["name"]: r for r in results}, report

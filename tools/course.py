@@ -147,7 +147,8 @@ def stage_autograder(name, root=ROOT, stage_root=None):
     config = {
         "lang": "python",
         "plugins": [{"grading.otter_plugin.TrustedGrading": {
-            "hidden_module": spec["hidden"], "public_files": spec["public"]}}],
+            "hidden_module": spec["hidden"], "public_files": spec["public"],
+            "preload": spec["preload"]}}],
         "pdf": False,
         "show_stdout": False,
         # Every bridge test is "public": students see each question's score and message

@@ -58,6 +58,33 @@ def test_monkeypatching_through_otter_gains_nothing(zips, tmp_path):
     assert by_name["lorenz_rhs"]["score"] == 0
 
 
+def test_worker_inherits_nothing_secret_from_the_grader(zips, tmp_path):
+    """Workers are forked from the grading process's preloaded image: that image must
+    hold no reference code, hidden checks or expected values (real zip, real plugin)."""
+    name = "00_introduction"
+    attack = """
+import gc, sys
+def lorenz_rhs(state, sigma=10.0, rho=28.0, beta=8/3):
+    found = [m for m in sys.modules if m.split(".")[0] in ("lib", "hidden")]
+    for obj in gc.get_objects():
+        mod = getattr(obj, "__module__", None)
+        if isinstance(mod, str) and mod.split(".")[0] in ("lib", "hidden"):
+            found.append(repr(obj)[:40])
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            found += [k for k in frame.f_locals if k in ("ref", "expected", "registry", "module")]
+            frame = frame.f_back
+    if found:
+        raise RuntimeError("INHERITED " + " ".join(found[:5]))
+    raise RuntimeError("nothing inherited")
+"""
+    path = variant(name, tmp_path, replace={"lorenz_rhs": attack})
+    score, max_score, _, results = otter_grade(zips[name], path)
+    assert score == max_score - 2
+    output = {t["name"]: t for t in results["tests"]}["lorenz_rhs"].get("output", "")
+    assert "nothing inherited" in output and "INHERITED" not in output
+
+
 def _gradescope_run(zip_path, notebook, scratch):
     """Lay the zip out at /autograder (private mount namespace) and run Gradescope's entry
     point with the course environment's Python (the zip's conda set-up needs the internet)."""
