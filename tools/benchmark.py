@@ -6,7 +6,7 @@ Per assignment: execution time of the solution notebook, ``otter run`` time of t
 solution with the real autograder (wall and CPU of the whole process tree), peak
 memory of that process tree, and the quality figures of
 ``tools/quality/q<NN>_*.py``.  Writes ``benchmarks/latest.json`` and
-``benchmarks/latest.md``, and prints the change against the previous run (kept as
+``benchmarks/latest.md`` (its table also into the README), and prints the change against the previous run (kept as
 ``benchmarks/previous.json``) so that a regression shows.
 
 Memory is the peak over time of the tree's summed PSS (proportional set size): each
@@ -153,6 +153,25 @@ def markdown(rows):
     return "\n".join(lines) + "\n"
 
 
+README = os.path.join(ROOT, "README.md")
+TABLE_START = "<!-- benchmark table: written by python -m tools.benchmark -->"
+TABLE_END = "<!-- end of benchmark table -->"
+
+
+def table_of(markdown_text):
+    """The table and total line of a benchmark's Markdown (without the quality list)."""
+    return markdown_text.split("\n- ")[0].strip()
+
+
+def update_readme(text, path=README):
+    """Put the table of ``text`` between the README's benchmark markers."""
+    with open(path, encoding="utf-8") as f:
+        readme = f.read()
+    start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(readme[:start] + "\n" + table_of(text) + "\n" + readme[end:])
+
+
 def compare(rows, previous):
     old = {r["assignment"]: r for r in previous}
     for r in rows:
@@ -160,6 +179,8 @@ def compare(rows, previous):
         if not o:
             continue
         for key in ("solution_seconds", "grading_cpu_seconds", "grading_peak_mb"):
+            if key == "grading_peak_mb" and "grading_peak_rss_sum_mb" not in o:
+                continue  # that run measured summed RSS: not comparable
             if o.get(key):
                 change = (r[key] - o[key]) / o[key]
                 flag = "  <-- REGRESSION" if change > 0.2 else ""
@@ -188,6 +209,8 @@ def main(argv=None):
     text = markdown(rows)
     with open(os.path.join(OUT, "latest.md"), "w") as f:
         f.write(text)
+    if not args.only:
+        update_readme(text)
     print(text)
     return 0
 
