@@ -1,0 +1,62 @@
+"""Workers are forked from a clean preloaded image (``grading/forkserver.py``): they
+share its memory, hold nothing of the grader's, and are isolated as before."""
+
+import os
+
+import nbformat
+import pytest
+
+from grading.checks import Submission
+from grading.forkserver import ForkServer
+from grading.sandbox import Limits, Sandbox
+from notebooks import ROOT
+
+PROBE = '''
+import json as _json, os, sys
+def probe():
+    return {"ppid": os.getppid(), "uid": os.getuid(), "cwd": os.getcwd(),
+            "path": list(sys.path), "json_preloaded": "json" in sys.modules,
+            "fds": [os.readlink("/proc/self/fd/" + f) for f in os.listdir("/proc/self/fd")
+                    if os.path.exists("/proc/self/fd/" + f)],
+            "oom": open("/proc/self/oom_score_adj").read().strip()}
+'''
+
+
+@pytest.fixture()
+def sandbox(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(PROBE))
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, str(path))
+    box = Sandbox(str(path), limits=Limits(call_timeout=10, cell_timeout=10, notebook_timeout=20),
+                  preload=["json"])
+    box.start()
+    yield box
+    box.close()
+
+
+def test_worker_is_forked_from_the_fork_server(sandbox):
+    seen = Submission(sandbox).call("probe")
+    assert seen["ppid"] == sandbox.forkserver.pid
+    assert seen["json_preloaded"]
+
+
+def test_forked_worker_is_isolated(sandbox):
+    seen = Submission(sandbox).call("probe")
+    assert seen["cwd"] == sandbox.scratch
+    assert not any(p and os.path.realpath(p) == ROOT for p in seen["path"]), \
+        "the course checkout must not be importable in the worker"
+    assert seen["oom"] == "1000"
+    if os.geteuid() == 0:
+        assert seen["uid"] != 0
+    # nothing inherited from the grader or the server: no socket, no file outside scratch
+    opened = [f for f in seen["fds"] if not f.startswith(("pipe:", "/dev/null", sandbox.scratch, "/proc"))]
+    assert opened == [], opened
+
+
+def test_a_closed_fork_server_starts_no_worker(tmp_path):
+    server = ForkServer.spawn([])
+    server.close()
+    with pytest.raises(OSError):
+        server.fork({"cwd": str(tmp_path), "notebook": "x.ipynb", "skip": [], "env": {},
+                     "ids": None, "hide": [], "output_bytes": 1000})
