@@ -34,7 +34,8 @@ MAX_MESSAGE = 1 << 20
 
 
 def image_env(base=None):
-    """Environment of a grading image: one thread, deterministic hashing, no display.
+    """Environment of a grading image (and of its workers): one thread, deterministic
+    hashing, no display.
 
     These are read once, when the interpreter and the preloaded libraries start, so
     they must be set before the image is created (workers inherit them)."""
@@ -42,6 +43,13 @@ def image_env(base=None):
     env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                 "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "TQDM_DISABLE": "1",
                 "PYTHONDONTWRITEBYTECODE": "1"})
+    return env
+
+
+def grading_process_env():
+    """:func:`image_env` for a new interpreter that must import this same ``grading``."""
+    env = image_env()
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     return env
 
 
@@ -87,9 +95,7 @@ class ForkServer:
         """Start the server as a fresh interpreter that preloads ``modules`` (for a
         grader that is not itself clean, such as a test process)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = image_env()
-        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env["PYTHONPATH"] = package_parent
+        env = grading_process_env()
         proc = subprocess.Popen(
             [sys.executable, "-s", "-m", "grading.forkserver", str(theirs.fileno()),
              json.dumps(list(modules))],

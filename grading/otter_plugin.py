@@ -24,7 +24,7 @@ import tempfile
 import nbformat
 from otter.plugins import AbstractOtterPlugin
 
-from .forkserver import image_env
+from .forkserver import grading_process_env
 
 RESULTS_ENV = "RNNCOURSE_TRUSTED_RESULTS"
 SECRET_DIRS = ("lib", "hidden")
@@ -77,9 +77,7 @@ def _run_grader(private, job):
     job_path = os.path.join(private, "job.json")
     with open(job_path, "w", encoding="utf-8") as f:
         json.dump(job, f)
-    env = image_env()
-    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = package_parent
+    env = grading_process_env()
     log_path = os.path.join(private, "grader.log")
     error = None
     with open(log_path, "wb") as log:

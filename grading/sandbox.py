@@ -19,8 +19,9 @@ import threading
 import time
 
 from . import codec
-from .forkserver import ForkServer
+from .forkserver import ForkServer, image_env
 from .isolation import grant_traversal, minimal_view, python_paths, unprivileged_ids
+
 
 class WorkerError(Exception):
     """The worker could not answer (timeout, exit, memory)."""
@@ -137,12 +138,8 @@ class Sandbox:
             self.forkserver, self._own_forkserver = ForkServer.spawn(self._preload), True
         self._prepare_scratch()
         tmp = os.path.join(self.scratch, "tmp")
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": self.scratch, "TMPDIR": tmp, "MPLBACKEND": "Agg", "MPLCONFIGDIR": tmp,
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-            "TQDM_DISABLE": "1", "PYTHONDONTWRITEBYTECODE": "1",
-        }
+        env = image_env({"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.scratch,
+                         "TMPDIR": tmp, "MPLCONFIGDIR": tmp})
         needed = [self.scratch] + python_paths()
         spec = {"cwd": self.scratch, "notebook": "submission.ipynb", "skip": sorted(self.skip),
                 "env": env, "ids": list(self.ids) if self.ids else None,

@@ -60,3 +60,42 @@ def test_a_closed_fork_server_starts_no_worker(tmp_path):
     with pytest.raises(OSError):
         server.fork({"cwd": str(tmp_path), "notebook": "x.ipynb", "skip": [], "env": {},
                      "ids": None, "hide": [], "output_bytes": 1000})
+
+
+HERE_MODE = '''
+import json, sys
+secret = open(sys.argv[2], "w")  # a descriptor the grading process holds before forking
+from grading.forkserver import ForkServer, preload
+from grading.checks import Submission
+from grading.sandbox import Limits, Sandbox
+preload(["json"])
+server = ForkServer.here()
+box = Sandbox(sys.argv[1], limits=Limits(call_timeout=10, cell_timeout=10, notebook_timeout=20),
+              forkserver=server)
+box.start()
+seen = Submission(box).call("probe")
+box.close()
+server.close()
+print(json.dumps(seen))
+'''
+
+
+def test_worker_forked_from_the_grading_process_inherits_no_descriptor(tmp_path):
+    """As the Otter plugin grades (``ForkServer.here``): the grading process's own open
+    files must not reach the worker."""
+    import json
+    import subprocess
+    import sys
+
+    from grading.forkserver import grading_process_env
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(PROBE))
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, str(path))
+    secret = tmp_path / "held-by-the-grader.txt"
+    proc = subprocess.run([sys.executable, "-c", HERE_MODE, str(path), str(secret)],
+                          capture_output=True, text=True, timeout=60, env=grading_process_env())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["json_preloaded"]
+    assert str(secret) not in seen["fds"] and not any(f.startswith("socket:") for f in seen["fds"])
