@@ -265,3 +265,13 @@ def max_abs_error():
     def err(pred, true, std):
         return ((pred - true) / std).abs().amax(dim=-1)
     return err
+
+
+@fixture("silent_lif")
+def silent_lif():
+    """A stand-in neuron step for 03 that never fires: returns ``(zeros, v)`` (no spike,
+    the voltage left where it was).  Used to silence a reservoir during one call."""
+    def step(v, i_in, tau_m=0.01, v_rest=0.0, v_th=1.0, v_reset=0.0, dt=1e-3):
+        import torch
+        return torch.zeros_like(v), v.clone()
+    return step
