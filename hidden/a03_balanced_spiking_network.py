@@ -16,6 +16,11 @@ RESERVOIR_MAX_WASHOUT = 500     # samples
 RESERVOIR_SAMPLES = 3000        # length of the held-out input
 RESERVOIR_TIMEOUT = 120.0       # seconds for one call on 3000 samples
 HELD_OUT_X0 = (-6.0, 3.0, 31.0)  # not the task's initial condition
+RESERVOIR_CUT_SEED = 9031       # where the two held-out series part (drawn once, fixed)
+RESERVOIR_KICK = 0.05           # displacement of the second series at the cut (original units)
+RESERVOIR_CAUSAL_TOL = 1e-5     # predictions before the cut must agree to this (absolute)
+RESERVOIR_PROBE = (0.8, 1.2)    # leak and gain of the stand-in spiking neuron
+RESERVOIR_MIN_CHANGE = 0.01     # RMS change of the predictions it must cause
 
 
 def _t(a, dtype):
@@ -403,16 +408,48 @@ def cv_isi(sub, ref):
 
 
 # ---- the fitted reservoir -------------------------------------------------------------
-def _held_out(ref, n_samples):
+# The reservoir question grades three things, all stated in the notebook:
+# 1. accuracy: one-step RMS error <= RESERVOIR_MAX_ERROR on held-out data after the washout;
+# 2. causality: two held-out series that share a prefix and differ after a cut (the second
+#    continues the Lorenz flow from a slightly displaced state, so nothing marks it as a
+#    probe; both are also graded for accuracy) must get identical predictions before the cut;
+# 3. the spiking network does the work: with ``lif_step`` replaced (during one call) by a
+#    neuron that never fires, the error must exceed the threshold (the readout of the same
+#    inputs without spikes is not good enough), and with ``lif_step`` replaced by another
+#    spiking neuron the predictions must change.  A predictor that never runs the network
+#    (persistence, linear extrapolation, a linear autoregression, a polynomial ridge) fails.
+def _held_out(ref, n_samples, x0=HELD_OUT_X0):
     task = ref.lorenz_task()
     n_transient = int(round(10.0 / float(task["dt"])))
-    traj = ref.simulate(ref.lorenz_rhs, np.array(HELD_OUT_X0), float(task["dt"]),
+    traj = ref.simulate(ref.lorenz_rhs, np.array(x0), float(task["dt"]),
                         n_transient + n_samples - 1)[n_transient:]
-    return (traj - task["train_mean"]) / task["train_std"]
+    return traj, task
+
+
+def _held_out_pair(ref, n_samples, washout):
+    """Two standardised series of ``n_samples``: equal before ``cut``, then the second
+    follows the Lorenz flow from a state displaced by RESERVOIR_KICK (original units)."""
+    traj, task = _held_out(ref, n_samples)
+    g = rng(RESERVOIR_CUT_SEED)
+    cut = int(g.integers(washout + 200, n_samples - 200))
+    kick = g.normal(size=3)
+    kick *= RESERVOIR_KICK / np.linalg.norm(kick)
+    tail = ref.simulate(ref.lorenz_rhs, traj[cut] + kick, float(task["dt"]), n_samples - cut - 1)
+    other = np.concatenate([traj[:cut], tail])
+    std = lambda a: (a - task["train_mean"]) / task["train_std"]  # noqa: E731
+    return std(traj), std(other), cut
 
 
 def _rms(pred, target):
     return float(np.sqrt(np.mean((pred - target) ** 2)))
+
+
+def _predict(sub, u, what, swap=None):
+    from grading.checks import as_numpy
+    got = sub.call("reservoir_predict", torch.as_tensor(u, dtype=torch.float32), swap=swap,
+                   timeout=RESERVOIR_TIMEOUT)
+    expect_shape(got, (len(u), 3), what)
+    return as_numpy(got, what)
 
 
 @QUESTIONS.question("reservoir", points=3)
@@ -425,32 +462,50 @@ def reservoir(sub, ref):
     expect(isinstance(washout, int) and 0 <= washout <= RESERVOIR_MAX_WASHOUT,
            f"reservoir_washout must be an integer between 0 and {RESERVOIR_MAX_WASHOUT}, "
            f"got {washout!r}")
-    u = _held_out(ref, RESERVOIR_SAMPLES)
-    u_t = torch.as_tensor(u, dtype=torch.float32)
+    n = RESERVOIR_SAMPLES
+    u_a, u_b, cut = _held_out_pair(ref, n, washout)
     what = (f"reservoir_predict(u_seq) on held-out standardised Lorenz input of shape "
-            f"({RESERVOIR_SAMPLES}, 3) (float32, another initial condition)")
-    pred = sub.call("reservoir_predict", u_t, timeout=RESERVOIR_TIMEOUT)
-    expect_shape(pred, (RESERVOIR_SAMPLES, 3), what)
-    from grading.checks import as_numpy
-    p = as_numpy(pred, what)
-    expect(bool(np.all(np.isfinite(p))), f"{what}: the predictions contain NaN or inf")
-    err = _rms(p[washout:-1], u[washout + 1:])
-    persistence = _rms(u[washout:-1], u[washout + 1:])
-    expect(err <= RESERVOIR_MAX_ERROR,
-           f"{what}: the one-step RMS error after the washout of {washout} samples is "
-           f"{err:.4f}, the notebook's threshold is {RESERVOIR_MAX_ERROR} (persistence, "
-           f"x_(t+1) = x_t, scores {persistence:.3f})")
-    # Causality: a prediction at t may use the input up to t, never u[t+1].  Change the
-    # input after a cut point t0; the prediction at t0 must still be close to u[t0+1].
-    for t0 in (washout + 200, washout + 450):
-        n = t0 + 20
-        u_cut = u[:n].copy()
-        u_cut[t0 + 1:] = -u_cut[t0 + 1:] + 3.0
-        got = sub.call("reservoir_predict", torch.as_tensor(u_cut, dtype=torch.float32),
-                       timeout=RESERVOIR_TIMEOUT)
-        expect_shape(got, (n, 3), f"reservoir_predict on an input of shape ({n}, 3)")
-        q = as_numpy(got, "reservoir_predict")
-        gap = float(np.sqrt(np.mean((q[t0] - u[t0 + 1]) ** 2)))
-        expect(gap < 1.0,
-               "reservoir_predict must be causal: its prediction at time t may depend on "
-               "u_seq[:t+1] only, but changing the input after t changed it")
+            f"({n}, 3) (float32, another initial condition)")
+    p_a = _predict(sub, u_a, what)
+    p_b = _predict(sub, u_b, what + " (a second held-out series)")
+    errors = []
+    for p, u in ((p_a, u_a), (p_b, u_b)):
+        expect(bool(np.all(np.isfinite(p))), f"{what}: the predictions contain NaN or inf")
+        err = _rms(p[washout:-1], u[washout + 1:])
+        persistence = _rms(u[washout:-1], u[washout + 1:])
+        expect(err <= RESERVOIR_MAX_ERROR,
+               f"{what}: the one-step RMS error after the washout of {washout} samples is "
+               f"{err:.4f}, the notebook's threshold is {RESERVOIR_MAX_ERROR} (persistence, "
+               f"x_(t+1) = x_t, scores {persistence:.3f})")
+        errors.append(err)
+    # Causality: the two series are equal up to cut - 1, so must be the predictions.
+    gap = float(np.max(np.abs(p_a[:cut] - p_b[:cut])))
+    expect(gap <= RESERVOIR_CAUSAL_TOL,
+           "reservoir_predict must be causal: its prediction at time t may depend on "
+           "u_seq[:t+1] only, but two held-out series that agree up to a time t0 and "
+           f"differ afterwards got predictions that differ before t0 (by up to {gap:.2e})")
+    # The network must do the work: silence it, then change its neurons.
+    silent_what = (f"{what}, with lif_step replaced during the call by a neuron that never "
+                   "fires")
+    try:
+        p_s = _predict(sub, u_a, silent_what, swap={"lif_step": Fixture("silent_lif")})
+        finite = bool(np.all(np.isfinite(p_s)))
+        err_s = _rms(p_s[washout:-1], u_a[washout + 1:]) if finite else float("inf")
+    except StudentError:
+        err_s = float("inf")     # it cannot predict without spikes: it needs the network
+    expect(err_s > RESERVOIR_MAX_ERROR,
+           f"{silent_what}: the error is still {err_s:.4f} (with the network running: "
+           f"{errors[0]:.4f}); without spikes it must be above the threshold "
+           f"{RESERVOIR_MAX_ERROR}. The reservoir's accuracy must come from the spiking network, "
+           "simulated with the notebook's lif_step (see the notebook)")
+    probe_what = (f"{what}, with lif_step replaced during the call by another spiking neuron "
+                  "(different leak and gain)")
+    try:
+        p_p = _predict(sub, u_a, probe_what, swap={"lif_step": Fixture(
+            "probe_lif", leak=RESERVOIR_PROBE[0], gain=RESERVOIR_PROBE[1])})
+        change = _rms(p_p[washout:], p_a[washout:]) if np.all(np.isfinite(p_p)) else np.inf
+    except StudentError:
+        change = float("inf")
+    expect(change >= RESERVOIR_MIN_CHANGE,
+           f"{probe_what}: the predictions changed by only {change:.4f} (RMS); they must "
+           "depend on the spikes of the network, simulated with the notebook's lif_step")

@@ -175,32 +175,33 @@ def input_weights(n, d, scale, generator, dtype=None):
 def simulate_reservoir(u_seq, W_rec, W_in, mu=RESERVOIR["mu"],
                        steps_per_sample=RESERVOIR["steps_per_sample"],
                        tau_s=RESERVOIR["tau_s"], tau_m=0.01, v_th=1.0, v_reset=0.0,
-                       dt=1e-3, return_spikes=False):
+                       dt=1e-3, return_spikes=False, step=None):
     """Drive the network from rest with ``u_seq`` ``(T, d)``, each sample held for
-    ``steps_per_sample`` steps of ``dt`` (input current ``mu + W_in @ u``), neurons
-    simulated by norse's ``LIFBoxCell``.  Returns the exponential spike traces
-    ``(T, N)`` read at the last step of every sample (and the spikes
-    ``(T*steps_per_sample, N)`` if ``return_spikes``)."""
-    from norse.torch.functional import lif_box
+    ``steps_per_sample`` steps of ``dt`` (input current ``mu + W_in @ u``, plus the
+    recurrent ``W_rec @ z`` of the previous step), neurons advanced by ``lif_step`` (or
+    ``step``: the grader silences or perturbs the network this way).  Returns the
+    exponential spike traces ``(T, N)`` read at the last step of every sample (and the
+    spikes ``(T*steps_per_sample, N)`` if ``return_spikes``).  The same arithmetic, in the
+    same order, as the notebook's ``simulate_reservoir``."""
+    step = lif_step if step is None else step
     n_neurons, dtype = W_rec.shape[0], W_rec.dtype
-    neuron = norse_lif_cell(tau_m=tau_m, v_th=v_th, v_reset=v_reset, dt=dt, dtype=dtype)
-    currents = mu + torch.as_tensor(u_seq, dtype=dtype) @ W_in.to(dtype).T
-    keep = math.exp(-dt / tau_s)
-    recurrent = W_rec.T.contiguous()
-    spk = torch.zeros(1, n_neurons, dtype=dtype)
-    state = lif_box.LIFBoxFeedForwardState(v=torch.zeros(1, n_neurons, dtype=dtype))
-    filtered = torch.zeros(1, n_neurons, dtype=dtype)
-    traces = torch.empty(len(currents), n_neurons, dtype=dtype)
-    spikes = (torch.empty(len(currents) * steps_per_sample, n_neurons, dtype=dtype)
+    drive = mu + torch.as_tensor(u_seq, dtype=dtype) @ W_in.to(dtype).T
+    decay = math.exp(-dt / tau_s)
+    v = torch.zeros(n_neurons, dtype=dtype)
+    z = torch.zeros(n_neurons, dtype=dtype)
+    trace = torch.zeros(n_neurons, dtype=dtype)
+    traces = torch.empty(len(drive), n_neurons, dtype=dtype)
+    spikes = (torch.empty(len(drive) * steps_per_sample, n_neurons, dtype=dtype)
               if return_spikes else None)
     with torch.no_grad():
-        for k in range(len(currents)):
+        for k in range(len(drive)):
             for j in range(steps_per_sample):
-                spk, state = neuron(currents[k:k + 1] + spk @ recurrent, state)
-                filtered = keep * filtered + spk
+                z, v = step(v, drive[k] + W_rec @ z, tau_m=tau_m, v_th=v_th,
+                            v_reset=v_reset, dt=dt)
+                trace = decay * trace + z
                 if return_spikes:
-                    spikes[k * steps_per_sample + j] = spk[0]
-            traces[k] = filtered[0]
+                    spikes[k * steps_per_sample + j] = z
+            traces[k] = trace
     return (traces, spikes) if return_spikes else traces
 
 
@@ -249,3 +250,37 @@ def one_step_error(pred, u_seq, washout=0):
     pred = np.asarray(pred.detach() if torch.is_tensor(pred) else pred, dtype=float)
     u = np.asarray(u_seq.detach() if torch.is_tensor(u_seq) else u_seq, dtype=float)
     return float(np.sqrt(np.mean((pred[washout:-1] - u[washout + 1:]) ** 2)))
+
+
+# ---- baselines that never run the network (03's honest comparison) -------------------
+
+
+def lagged_inputs(u_seq, n_lags):
+    """``(T, d*n_lags)``: ``u[t], u[t-1], ..., u[t-n_lags+1]`` side by side, the first
+    rows padded with ``u[0]`` (causal)."""
+    u = torch.as_tensor(u_seq)
+    cols = [torch.cat([u[:1].expand(j, -1), u[:len(u) - j]]) for j in range(n_lags)]
+    return torch.cat(cols, dim=1)
+
+
+def quadratic_features(u_seq):
+    """``(T, d + d(d+1)/2)``: the input and all products ``u_i u_j`` (``i <= j``)."""
+    u = torch.as_tensor(u_seq)
+    i, j = torch.triu_indices(u.shape[1], u.shape[1])
+    return torch.cat([u, u[:, i] * u[:, j]], dim=1)
+
+
+def fit_baselines(u_train, washout=RESERVOIR["washout"], lags=(1, 2, 3), alpha=1e-6):
+    """Ridge readouts (float64) of the next state from ``n`` lags of the input and from
+    quadratic features of the current input; returns ``{name: predict(u_seq)}``."""
+    u_train = torch.as_tensor(u_train, dtype=torch.float64)
+    target = u_train[washout + 1:]
+    models = {"persistence": lambda u: torch.as_tensor(u, dtype=torch.float64)}
+    for k in lags:
+        W, b = ridge_regression(lagged_inputs(u_train, k)[washout:-1], target, alpha)
+        models[f"linear AR({k})"] = (lambda W, b, k: lambda u: lagged_inputs(
+            torch.as_tensor(u, dtype=torch.float64), k) @ W + b)(W, b, k)
+    W, b = ridge_regression(quadratic_features(u_train)[washout:-1], target, alpha)
+    models["quadratic ridge"] = lambda u: quadratic_features(
+        torch.as_tensor(u, dtype=torch.float64)) @ W + b
+    return models

@@ -400,8 +400,8 @@ def test_wrong_network_with_wrong_lif_step_fails(solutions):
 
 
 # ---- the reservoir question -------------------------------------------------------------
-def _reservoir_ns(body, washout=100):
-    ns = {"torch": torch, "np": np, "reservoir_washout": washout}
+def _reservoir_ns(body, washout=100, **extra):
+    ns = {"torch": torch, "np": np, "reservoir_washout": washout, **extra}
     exec(compile(body, "reservoir", "exec"), ns)  # noqa: S102
     return ns
 
@@ -419,6 +419,101 @@ def test_reservoir_washout_must_be_an_int():
     body = "def reservoir_predict(u_seq):\n    return u_seq.clone()"
     assert "reservoir_washout" in _check(_reservoir_ns(body, washout=12.5), "reservoir")
     assert "reservoir_washout" in _check(_reservoir_ns(body, washout=5000), "reservoir")
+
+
+# Red team (issues 13 and 17): predictors that never run the spiking network, and
+# non-causal ones, get zero on the reservoir question although their errors are far below
+# the threshold.
+@pytest.fixture(scope="module")
+def baselines():
+    from lib.spiking import fit_baselines
+    from lib.task import lorenz_task
+    task = lorenz_task()
+    u = (task["traj"] - task["train_mean"]) / task["train_std"]
+    return fit_baselines(u[:len(task["train"])])
+
+
+NO_NETWORK = {
+    # linear extrapolation of the input: 2 u[t] - u[t-1]
+    "extrapolation": ("def reservoir_predict(u_seq):\n"
+                      "    prev = torch.cat([u_seq[:1], u_seq[:-1]])\n"
+                      "    return 2 * u_seq - prev", None),
+    "linear AR(2)": ("def reservoir_predict(u_seq):\n    return model(u_seq).float()",
+                     "linear AR(2)"),
+    "linear AR(3)": ("def reservoir_predict(u_seq):\n    return model(u_seq).float()",
+                     "linear AR(3)"),
+    "quadratic ridge": ("def reservoir_predict(u_seq):\n    return model(u_seq).float()",
+                        "quadratic ridge"),
+    # runs lif_step for show and ignores what it returns
+    "decoy network": ("def reservoir_predict(u_seq):\n"
+                      "    lif_step(torch.zeros(5), torch.full((5,), 20.0))\n"
+                      "    return model(u_seq).float()", "linear AR(3)"),
+    # breaks down when the neurons are silent, otherwise ignores them
+    "gated on spikes": ("def reservoir_predict(u_seq):\n"
+                        "    z, _ = lif_step(torch.zeros(5), torch.full((5,), 20.0))\n"
+                        "    return model(u_seq).float() * z.max()", "linear AR(3)"),
+}
+
+
+@pytest.mark.parametrize("name", list(NO_NETWORK))
+def test_predictors_without_the_network_get_zero(name, baselines, solutions):
+    body, model = NO_NETWORK[name]
+    lif = _namespace(solutions)["lif_step"]
+    ns = _reservoir_ns(body, model=baselines.get(model), lif_step=lif)
+    if model:   # accurate and causal: only the network checks can stop it
+        u = torch.as_tensor(np.random.default_rng(0).normal(size=(50, 3)))
+        assert torch.equal(baselines[model](u)[:30], baselines[model](u[:30]))
+    message = _check(ns, "reservoir")
+    assert message != "passed"
+    assert "lif_step replaced" in message, message
+
+
+NON_CAUSAL = {
+    # reads the next input outright
+    "reads u[t+1]": "def reservoir_predict(u_seq):\n"
+                    "    return torch.cat([u_seq[1:], u_seq[-1:]])",
+    # tries to spot a probe (a jump in the input far larger than Lorenz makes in one
+    # sample, as the old probe made) and then behaves; otherwise reads u[t+1]
+    "probe detector": "def reservoir_predict(u_seq):\n"
+                      "    jumps = (u_seq[1:] - u_seq[:-1]).abs().max()\n"
+                      "    if jumps > 2.0:\n"
+                      "        return model(u_seq).float()\n"
+                      "    return torch.cat([u_seq[1:], u_seq[-1:]])",
+    # mostly causal, with a small look ahead
+    "peeks a little": "def reservoir_predict(u_seq):\n"
+                      "    ahead = torch.cat([u_seq[1:], u_seq[-1:]])\n"
+                      "    return (0.99 * model(u_seq) + 0.01 * ahead.double()).float()",
+}
+
+
+@pytest.mark.parametrize("name", list(NON_CAUSAL))
+def test_non_causal_predictors_get_zero(name, baselines):
+    ns = _reservoir_ns(NON_CAUSAL[name], model=baselines["linear AR(3)"])
+    message = _check(ns, "reservoir")
+    assert "must be causal" in message, message
+
+
+@pytest.mark.slow
+def test_a_spiking_reservoir_passes_and_a_norse_only_one_does_not(solutions):
+    """The protections do not reject the real thing: lib's reservoir driven through the
+    namespace's lif_step passes; the same reservoir bypassing lif_step fails."""
+    from lib import spiking as S
+    from lib.task import lorenz_task
+    task = lorenz_task()
+    u = (task["traj"] - task["train_mean"]) / task["train_std"]
+    res = S.fit_reservoir(torch.tensor(u[:len(task["train"])], dtype=torch.float32))
+    ns = _namespace(solutions)
+
+    def predict(u_seq):
+        step = lambda *a, **k: ns["lif_step"](*a, **k)  # noqa: E731 - looked up per call
+        u_seq = torch.as_tensor(u_seq, dtype=torch.float32)
+        feats = S.reservoir_features(S.simulate_reservoir(u_seq, res.W_rec, res.W_in, step=step),
+                                     u_seq)
+        return res.readout(feats)
+    ns.update(reservoir_predict=predict, reservoir_washout=res.washout)
+    assert _check(ns, "reservoir") == "passed"
+    ns["reservoir_predict"] = lambda u_seq: res.predict(u_seq)   # its own copy of lif_step
+    assert "lif_step replaced" in _check(ns, "reservoir")
 
 
 # ---- whole notebooks in the sandbox (slow) ----------------------------------------------
