@@ -200,6 +200,55 @@ def classify_fixed_point(sub, ref):
                f"got {got!r}, which is not the right class")
 
 
+# ---- classify_map_fixed_point -------------------------------------------------------------
+def _unit_rotation(angle):
+    """A multiplier pair exp(+-i angle) exactly on the unit circle (up to rounding)."""
+    return _rot(np.cos(angle), np.sin(angle))
+
+
+@QUESTIONS.question("classify_map_fixed_point", points=2)
+def classify_map_fixed_point(sub, ref):
+    # Each case separates the map rule (moduli against 1) from a plausible slip: the flow
+    # rule (real parts against 0), real parts against 1, mu - 1 instead of |mu| - 1,
+    # < against <= at the tolerance.
+    cases = [
+        (_similar(np.diag([0.5, 0.8, 0.3]), 4601), None, "real multipliers 0.5, 0.8, 0.3"),
+        (_similar(np.diag([1.5, 2.0, 1.1]), 4602), None, "real multipliers 1.5, 2, 1.1"),
+        (_similar(np.diag([-1.5, -1.2]), 4603), None, "real multipliers -1.5, -1.2"),
+        (_similar(np.diag([-0.5, 0.9, -0.2]), 4604), None, "real multipliers -0.5, 0.9, -0.2"),
+        (_similar(_blockdiag(_rot(0.9, 0.5), 0.3), 4605), None,
+         "multipliers 0.9 ± 0.5i (modulus 1.03) and 0.3"),
+        (_similar(_blockdiag(_rot(0.6, -0.7), -0.4), 4606), None,
+         "multipliers 0.6 ± 0.7i (modulus 0.92) and -0.4"),
+        (_similar(np.diag([1.2, 0.7]), 4607), None, "real multipliers 1.2 and 0.7"),
+        (np.diag([-1.0, 0.5, 0.2]), None, "multipliers -1, 0.5, 0.2"),
+        (np.diag([1.0, 0.5, 2.0]), None, "multipliers 1, 0.5, 2"),
+        (_blockdiag(_unit_rotation(0.7), 0.5), None,
+         "multipliers exp(±0.7i) (on the unit circle) and 0.5 (default tol)"),
+        (np.diag([1.25, 0.5]), 0.25, "multipliers 1.25, 0.5 with tol=0.25 "
+                                     "(a modulus exactly tol away from 1)"),
+        (np.diag([0.75, 0.125]), 0.25, "multipliers 0.75, 0.125 with tol=0.25"),
+        (np.diag([-1.25, 3.0]), 0.25, "multipliers -1.25, 3 with tol=0.25"),
+        (np.diag([1.3, 0.5]), 0.25, "multipliers 1.3, 0.5 with tol=0.25"),
+        (np.diag([0.7, -0.5]), 0.25, "multipliers 0.7, -0.5 with tol=0.25"),
+    ]
+    for i, (J, tol, label) in enumerate(cases):
+        Jt = _t(J)
+        want = (ref.classify_map_fixed_point(Jt) if tol is None
+                else ref.classify_map_fixed_point(Jt, tol))
+        if tol is None:
+            got = sub.call("classify_map_fixed_point", Jt)
+        elif i % 2:
+            got = sub.call("classify_map_fixed_point", Jt, tol)
+        else:
+            got = sub.call("classify_map_fixed_point", Jt, tol=tol)
+        expect(isinstance(got, str),
+               f"classify_map_fixed_point must return a string, got {type(got).__name__}")
+        expect(got == want,
+               f"classify_map_fixed_point(J) for a float64 Jacobian of a map with {label}: "
+               f"got {got!r}, which is not the right class")
+
+
 # ---- lyapunov_spectrum ------------------------------------------------------------------
 @QUESTIONS.question("lyapunov_spectrum", points=3)
 def lyapunov_spectrum(sub, ref):

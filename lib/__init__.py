@@ -19,7 +19,8 @@ _EXPORTS = {
            "balance_index", "EIRNN", "ei_closed_loop"],
     "spiking": ["lif_step", "sparse_ei_weights", "run_lif_network", "exponential_trace",
                 "ridge_regression", "firing_rates", "cv_isi"],
-    "analysis": ["jacobian", "find_fixed_points", "classify_fixed_point", "lyapunov_spectrum",
+    "analysis": ["jacobian", "find_fixed_points", "classify_fixed_point", "classify_map_fixed_point",
+                 "lyapunov_spectrum",
                  "state_space_divergence", "power_spectrum_distance"],
     "synthesis": ["comparison_table"],
 }

@@ -74,6 +74,24 @@ def classify_fixed_point(J, tol=1e-9):
     return "saddle"
 
 
+def classify_map_fixed_point(J, tol=1e-9):
+    """Discrete-time stability from the multipliers (eigenvalues) of the Jacobian ``J`` of a map.
+
+    For ``x_{k+1} = G(x_k)`` with ``J = dG/dx`` at a fixed point, a mode grows when its
+    multiplier has modulus > 1.  ``"non-hyperbolic"`` if some multiplier satisfies
+    ``| |mu| - 1 | <= tol``, else ``"stable"`` (all moduli < 1), ``"unstable"`` (all > 1)
+    or ``"saddle"``.
+    """
+    mod = torch.linalg.eigvals(torch.as_tensor(J)).abs()
+    if bool(((mod - 1).abs() <= tol).any()):
+        return "non-hyperbolic"
+    if bool((mod < 1).all()):
+        return "stable"
+    if bool((mod > 1).all()):
+        return "unstable"
+    return "saddle"
+
+
 _autograd_jacobian = jacobian
 
 

@@ -170,6 +170,59 @@ if bool((re > 0).all()):
     return "unstable"
 return "saddle\""""),
     ],
+    "classify_map_fixed_point": [
+        # the flow rule (real parts against 0) applied to a map
+        fn("classify_map_fixed_point(J, tol=1e-9)", """
+re = torch.linalg.eigvals(J).real
+if bool((re.abs() <= tol).any()):
+    return "non-hyperbolic"
+if bool((re < 0).all()):
+    return "stable"
+if bool((re > 0).all()):
+    return "unstable"
+return "saddle\""""),
+        # real parts against 1 instead of moduli (misses negative and complex multipliers)
+        fn("classify_map_fixed_point(J, tol=1e-9)", """
+re = torch.linalg.eigvals(J).real
+if bool(((re - 1).abs() <= tol).any()):
+    return "non-hyperbolic"
+if bool((re < 1).all()):
+    return "stable"
+if bool((re > 1).all()):
+    return "unstable"
+return "saddle\""""),
+        # mu - 1 instead of |mu| - 1 in the non-hyperbolic test (misses mu = -1)
+        fn("classify_map_fixed_point(J, tol=1e-9)", """
+mu = torch.linalg.eigvals(J)
+m = mu.abs()
+if bool(((mu - 1).abs() <= tol).any()):
+    return "non-hyperbolic"
+if bool((m < 1).all()):
+    return "stable"
+if bool((m > 1).all()):
+    return "unstable"
+return "saddle\""""),
+        # < tol instead of <= tol
+        fn("classify_map_fixed_point(J, tol=1e-9)", """
+m = torch.linalg.eigvals(J).abs()
+if bool(((m - 1).abs() < tol).any()):
+    return "non-hyperbolic"
+if bool((m < 1).all()):
+    return "stable"
+if bool((m > 1).all()):
+    return "unstable"
+return "saddle\""""),
+        # stable and unstable swapped
+        fn("classify_map_fixed_point(J, tol=1e-9)", """
+m = torch.linalg.eigvals(J).abs()
+if bool(((m - 1).abs() <= tol).any()):
+    return "non-hyperbolic"
+if bool((m < 1).all()):
+    return "unstable"
+if bool((m > 1).all()):
+    return "stable"
+return "saddle\""""),
+    ],
 }
 
 _LYAP = """
@@ -302,6 +355,13 @@ re = ev.real
 if np.any(np.abs(re) <= tol):
     return "non-hyperbolic"
 return "stable" if np.all(re < 0) else "unstable" if np.all(re > 0) else "saddle\""""),
+        "classify_map_fixed_point": fn("classify_map_fixed_point(J, tol=1e-9)", """
+moduli = [abs(complex(mu)) for mu in np.linalg.eigvals(np.asarray(J))]
+if any(abs(m - 1.0) <= tol for m in moduli):
+    return "non-hyperbolic"
+if max(moduli) < 1:
+    return "stable"
+return "unstable" if min(moduli) > 1 else "saddle\""""),
         "lyapunov_spectrum": fn(_SIG, """
 J_of = jacobian
 if J_of is None:

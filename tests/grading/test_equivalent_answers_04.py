@@ -47,6 +47,19 @@ def classify_fixed_point(J, tol=1e-9):
         return "non-hyperbolic"
     return "stable" if np.all(re < 0) else "unstable" if np.all(re > 0) else "saddle"
 ''',
+    "classify_map_fixed_point": '''
+def classify_map_fixed_point(J, tol=1e-9):
+    moduli = []
+    for mu in np.linalg.eigvals(np.asarray(J)):
+        moduli.append(math.hypot(mu.real, mu.imag))
+    if any(abs(m - 1.0) <= tol for m in moduli):
+        return "non-hyperbolic"
+    if all(m < 1 for m in moduli):
+        return "stable"
+    if all(m > 1 for m in moduli):
+        return "unstable"
+    return "saddle"
+''',
     "lyapunov_spectrum": '''
 def lyapunov_spectrum(step, x0, n_steps, dt, n_transient=0, jacobian=None):
     J_of = jacobian
@@ -139,6 +152,16 @@ def classify_fixed_point(J, tol=1e-9):
     if n_pos == 0:
         return "stable"
     return "unstable" if n_neg == 0 else "saddle"
+''',
+    "classify_map_fixed_point": '''
+def classify_map_fixed_point(J, tol=1e-9):
+    # squared moduli of the multipliers, compared without square roots where possible
+    mu = torch.linalg.eigvals(torch.as_tensor(J, dtype=torch.float64))
+    r = torch.sqrt(mu.real ** 2 + mu.imag ** 2)
+    if torch.any(torch.abs(r - 1) <= tol):
+        return "non-hyperbolic"
+    inside, outside = int((r < 1).sum()), int((r > 1).sum())
+    return "stable" if outside == 0 else "unstable" if inside == 0 else "saddle"
 ''',
     "lyapunov_spectrum": '''
 def lyapunov_spectrum(step, x0, n_steps, dt, n_transient=0, jacobian=None):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lib.analysis import (classify_fixed_point, find_fixed_points, jacobian,
+from lib.analysis import (classify_fixed_point, classify_map_fixed_point, find_fixed_points, jacobian,
                           kaplan_yorke_dimension, lorenz_rk4_map, lorenz_torch,
                           lyapunov_spectrum, power_spectrum_distance, state_space_divergence)
 from lib.dynamics import lorenz_fixed_points, lorenz_jacobian
@@ -44,6 +44,28 @@ def test_classification_uses_real_parts_with_inclusive_tol():
     assert classify_fixed_point(d(-2.0, -3.0)) == "stable"       # |lambda| > 1, still stable
     assert classify_fixed_point(d(0.3, 0.5)) == "unstable"       # |lambda| < 1, still unstable
     assert classify_fixed_point(d(-2.0, 0.25), tol=0.25) == "non-hyperbolic"
+
+
+def test_map_classification_uses_moduli_with_inclusive_tol():
+    d = lambda *v: torch.diag(torch.tensor(v, dtype=torch.float64))
+    assert classify_map_fixed_point(d(-0.5, 0.9)) == "stable"       # negative, inside the circle
+    assert classify_map_fixed_point(d(-1.5, -1.2)) == "unstable"    # real parts < 1, still unstable
+    assert classify_map_fixed_point(d(-1.0, 0.5)) == "non-hyperbolic"
+    assert classify_map_fixed_point(d(1.25, 0.5), tol=0.25) == "non-hyperbolic"
+
+
+def test_lorenz_rk4_map_at_task_dt_keeps_saddle_foci_just_outside_the_circle():
+    """The task's RK4 map (dt = 0.02): C+- multipliers |exp(dt(0.094 +- 10.19i))| = 1.0019,
+    while an Euler step of a field whose eigenvalues have real part -0.9 would also give
+    |1 + dt*lambda| > 1 (the 04 notebook's point: read the map, not the flow)."""
+    step, jac = lorenz_rk4_map(0.02)
+    for p, want in zip(lorenz_fixed_points(), [1.2669, 1.0019, 1.0019]):
+        J = jac(torch.tensor(p, dtype=torch.float64))
+        assert classify_map_fixed_point(J) == "saddle"
+        assert abs(float(torch.linalg.eigvals(J).abs().max()) - want) < 1e-3
+    lam = torch.tensor([[-0.92, -10.13], [10.13, -0.92]], dtype=torch.float64)
+    assert classify_fixed_point(lam) == "stable"
+    assert classify_map_fixed_point(torch.eye(2, dtype=torch.float64) + 0.02 * lam) == "unstable"
 
 
 def test_lyapunov_of_triangular_linear_map_is_exact():
