@@ -1,14 +1,18 @@
 """Grade a folder of submissions with an autograder zip: gradebook CSV and feedback files.
 
     python -m grading.batch SUBMISSIONS --autograder autograder/00_introduction.zip \
-        --out grades/00_introduction [--jobs 2] [--timeout 900]
+        --out grades/00_introduction [--assignment 00_introduction] [--jobs 2] [--timeout 900]
 
-SUBMISSIONS is either a Gradescope export (one folder per submission holding an
-``.ipynb`` and ``submission_metadata.yml``) or nbgrader's ``submitted/`` folder
-(``submitted/<student>/<assignment>/<notebook>.ipynb``), or any folder of notebooks.
-Each submission is graded by ``otter run`` in its own process with a time limit, so a
-broken submission cannot stop the batch.  Writes ``gradebook.csv`` (one row per
-student, one column per question, total) and ``feedback/<student>.txt``.
+SUBMISSIONS is one of
+- a Gradescope export ("Download Submissions", unzipped): one ``submission_metadata.yml``
+  at the top naming the submitters of each ``submission_<id>/`` folder;
+- nbgrader's ``submitted/`` folder: ``submitted/<student>/<assignment>/<assignment>.ipynb``
+  (only the assignment being graded is read: other assignments' notebooks are ignored);
+- a folder of notebooks, one per student, named after the student.
+The assignment is ``--assignment``, else the autograder zip's name.  Each submission is
+graded by ``otter run`` in its own process with a time limit, so a broken submission
+cannot stop the batch.  Writes ``gradebook.csv`` (one row per submission: student, email,
+SID, submission, one column per question, total) and ``feedback/<student>.txt``.
 """
 
 import argparse
@@ -24,29 +28,79 @@ import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+GRADESCOPE_METADATA = "submission_metadata.yml"
 
-def find_submissions(folder):
-    """[(student, notebook_path)] for the supported layouts, sorted by student."""
-    found = {}
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        notebooks = sorted(f for f in files if f.endswith(".ipynb") and not f.startswith("."))
-        if not notebooks:
-            continue
-        rel = os.path.relpath(root, folder).split(os.sep)
-        student = rel[0] if rel != ["."] else None
-        meta = os.path.join(root, "submission_metadata.yml")
-        if os.path.exists(meta):  # Gradescope export: name the student by the submitter
-            with open(meta, encoding="utf-8") as f:
-                m = re.search(r":name:\s*(.+)", f.read())
-            if m:
-                student = f"{m.group(1).strip()} ({rel[0]})"
-        for nb in notebooks:
-            key = student or os.path.splitext(nb)[0]
-            if key in found:
-                key = f"{key}/{nb}"
-            found[key] = os.path.join(root, nb)
-    return sorted(found.items())
+
+def _gradescope_export(folder):
+    """Submissions of a Gradescope export, or None if ``folder`` is not one."""
+    path = os.path.join(folder, GRADESCOPE_METADATA)
+    if not os.path.exists(path):
+        return None
+    import yaml
+    with open(path, encoding="utf-8") as f:
+        meta = yaml.safe_load(f) or {}
+    subs = []
+    for sub_id, info in sorted(meta.items()):
+        info = info or {}
+        people = info.get(":submitters") or info.get("submitters") or []
+        field = lambda key: "; ".join(str(p.get(":" + key) or p.get(key) or "") for p in people)  # noqa: E731
+        sub_dir = os.path.join(folder, str(sub_id))
+        notebooks = []
+        if os.path.isdir(sub_dir):
+            for dirpath, dirs, files in os.walk(sub_dir):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                notebooks += [os.path.join(dirpath, f) for f in sorted(files)
+                              if f.endswith(".ipynb") and not f.startswith(".")]
+        subs.append({"student": field("name") or str(sub_id), "email": field("email"),
+                     "sid": field("sid"), "submission": str(sub_id),
+                     "notebook": notebooks[0] if notebooks else None,
+                     "error": None if notebooks else "no notebook in the submission"})
+    return subs
+
+
+def _nbgrader_submitted(folder, assignment):
+    """Submissions in nbgrader's layout, or None if ``folder`` is not laid out so."""
+    if not assignment:
+        return None
+    students = sorted(d for d in os.listdir(folder)
+                      if not d.startswith(".") and os.path.isdir(os.path.join(folder, d)))
+    if not any(os.path.isdir(os.path.join(folder, s, assignment)) for s in students):
+        return None
+    subs = []
+    for student in students:
+        adir = os.path.join(folder, student, assignment)
+        if not os.path.isdir(adir):
+            continue  # this student submitted other assignments only
+        wanted = os.path.join(adir, assignment + ".ipynb")
+        found = wanted if os.path.exists(wanted) else None
+        subs.append({"student": student, "email": "", "sid": "", "submission": student,
+                     "notebook": found,
+                     "error": None if found else f"no {assignment}.ipynb in the submission"})
+    return subs
+
+
+def find_submissions(folder, assignment=None):
+    """The submissions in ``folder`` (see the module's docstring), sorted by student:
+    dicts with ``student``, ``email``, ``sid``, ``submission``, ``notebook``, ``error``."""
+    subs = _gradescope_export(folder)
+    if subs is None:
+        subs = _nbgrader_submitted(folder, assignment)
+    if subs is None:
+        subs = [{"student": os.path.splitext(f)[0], "email": "", "sid": "", "submission": f,
+                 "notebook": os.path.join(folder, f), "error": None}
+                for f in sorted(os.listdir(folder))
+                if f.endswith(".ipynb") and not f.startswith(".")]
+    subs.sort(key=lambda s: (s["student"].lower(), s["submission"]))
+    seen = {}
+    for s in subs:  # one key per row, even for two submissions of one name
+        key = s["student"]
+        if key in seen:
+            seen[key] += 1
+            key = f"{key} ({s['submission']})"
+        else:
+            seen[key] = 1
+        s["key"] = key
+    return subs
 
 
 def questions_of(zip_path):
@@ -98,38 +152,44 @@ def main(argv=None):
     parser.add_argument("submissions")
     parser.add_argument("--autograder", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--assignment", help="default: the autograder zip's name")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args(argv)
 
-    subs = find_submissions(args.submissions)
+    assignment = args.assignment or os.path.splitext(os.path.basename(args.autograder))[0]
+    subs = find_submissions(args.submissions, assignment)
     questions = questions_of(args.autograder)
     os.makedirs(os.path.join(args.out, "feedback"), exist_ok=True)
     results = {}
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(grade_one, args.autograder, nb, args.timeout): student
-                   for student, nb in subs}
+        futures = {pool.submit(grade_one, args.autograder, s["notebook"], args.timeout): s["key"]
+                   for s in subs if s["notebook"]}
+        for s in subs:
+            if not s["notebook"]:
+                results[s["key"]] = {"error": s["error"], "tests": []}
         for i, fut in enumerate(as_completed(futures), 1):
-            student = futures[fut]
+            key = futures[fut]
             try:
-                results[student] = fut.result()
+                results[key] = fut.result()
             except Exception as e:  # noqa: BLE001 - one broken submission never stops the batch
-                results[student] = {"error": f"{type(e).__name__}: {e}", "tests": []}
-            status = results[student]["error"] or "ok"
-            print(f"[{i}/{len(subs)}] {student}: {status}", flush=True)
+                results[key] = {"error": f"{type(e).__name__}: {e}", "tests": []}
+            status = results[key]["error"] or "ok"
+            print(f"[{i}/{len(futures)}] {key}: {status}", flush=True)
 
     path = os.path.join(args.out, "gradebook.csv")
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", *questions, "total", "error"])
-        for student, _ in subs:
-            res = results[student]
+        writer.writerow(["student", "email", "sid", "submission", *questions, "total", "error"])
+        for s in subs:
+            res = results[s["key"]]
             by_name = {t["name"]: t for t in res["tests"]}
             scores = [by_name.get(q, {}).get("score", 0) for q in questions]
-            writer.writerow([student, *scores, sum(scores), res["error"] or ""])
-            safe = re.sub(r"[^A-Za-z0-9_.()-]+", "_", student)
+            writer.writerow([s["key"], s["email"], s["sid"], s["submission"], *scores,
+                             sum(scores), res["error"] or ""])
+            safe = re.sub(r"[^A-Za-z0-9_.()@-]+", "_", s["key"])
             with open(os.path.join(args.out, "feedback", safe + ".txt"), "w", encoding="utf-8") as fb:
-                fb.write(feedback_text(student, res, questions))
+                fb.write(feedback_text(s["key"], res, questions))
     print(f"wrote {path} ({len(subs)} submissions)")
     return 0
 
