@@ -16,6 +16,23 @@ import math
 MAX_ELEMENTS = 20_000_000  # refuse absurdly large arrays from a submission
 MAX_DEPTH = 20
 
+MAX_FRAME_BYTES = 24 * 2**20
+"""Largest message (frame) between the grading process and a worker, in bytes.
+
+The largest legitimate reply (a trajectory, a trained model's parameters) is a few MB.
+A worker that announces more is failed before the grader reads a byte of it, and the
+worker itself refuses to send a larger value (the call fails with a message), so no
+submission can make the grading process, which shares the container's memory with
+the notebook, hold more than about this much for one request."""
+
+MAX_FRAME_VALUES = 1_000_000
+"""Most JSON values (counted as commas, objects and arrays) one frame may hold.
+
+Parsing costs about 60-200 bytes of the grader's memory per value, much more than the
+value's few bytes in the frame: 15 MB of empty objects would become ~1 GB of dicts.
+Counted on the raw bytes, before anything is parsed (base64 array data holds none
+of these characters, so real arrays never come near it)."""
+
 _NUMPY_DTYPES = {
     "float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8",
     "bool", "complex128", "complex64",
@@ -193,3 +210,26 @@ def dumps(obj):
 
 def loads(text):
     return json.loads(text)
+
+
+def check_frame(data):
+    """Raise :class:`DecodeError` if the frame ``data`` (bytes) exceeds the limits."""
+    if len(data) > MAX_FRAME_BYTES:
+        raise DecodeError(f"a message of {len(data) / 2**20:.0f} MB, more than the "
+                          f"{MAX_FRAME_BYTES // 2**20} MB allowed")
+    values = data.count(b",") + data.count(b"{") + data.count(b"[")
+    if values > MAX_FRAME_VALUES:
+        raise DecodeError(f"a message of more than {MAX_FRAME_VALUES} values")
+
+
+def parse_frame(data):
+    """One frame from the worker as a dict; anything else (too large, not JSON, not a
+    JSON object) raises :class:`DecodeError`: the worker's failure, never the grader's."""
+    check_frame(data)
+    try:
+        obj = json.loads(data)
+    except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
+        raise DecodeError("a message that is not JSON") from e
+    if not isinstance(obj, dict):
+        raise DecodeError(f"a message that is a JSON {type(obj).__name__}, not an object")
+    return obj

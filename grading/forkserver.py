@@ -214,12 +214,47 @@ def _first_to_go_when_memory_runs_out():
         pass
 
 
+def _send(fd, obj):
+    data = json.dumps(obj).encode()
+    os.write(fd, len(data).to_bytes(8, "big") + data)
+
+
+def _measure(spec, achieved):
+    """What the worker can actually do and see, measured from inside (after dropping
+    root), for the grader's preflight and report: never what was merely attempted."""
+    facts = {"event": "hello", "uid": os.getuid(), "gid": os.getgid(), "pid": os.getpid(),
+             "cwd": os.getcwd(), **achieved}
+    try:
+        probe = os.path.join(spec["cwd"], ".grading-probe")
+        with open(probe, "w") as f:
+            f.write("ok")
+        os.remove(probe)
+        facts["scratch_writable"] = True
+    except OSError as e:
+        facts["scratch_writable"] = False
+        facts["scratch_error"] = str(e)[:200]
+    canary = spec.get("canary")
+    facts["host_visible"] = bool(canary) and os.path.exists(canary)
+    facts["private_tmp"] = {}
+    for path, dev in (spec.get("host_devices") or {}).items():
+        try:
+            facts["private_tmp"][path] = os.stat(path).st_dev != dev
+        except OSError:
+            facts["private_tmp"][path] = True  # it does not exist here: nothing shared
+    return facts
+
+
 def _become_worker(spec, fd_in, fd_out):
-    """In the forked child: isolate, limit, drop root, then run the worker.
+    """In the forked child: isolate, limit, drop root, report, then run the worker.
 
     ``spec``: ``cwd`` (scratch folder), ``notebook``, ``skip`` (cell indices),
-    ``env``, ``ids`` ([uid, gid] or null), ``hide`` (paths to cover),
-    ``output_bytes`` (largest file the worker may write)."""
+    ``skip_reasons``, ``env``, ``ids`` ([uid, gid] or null), ``root`` (an empty folder
+    to mount the worker's minimal root on), ``canary`` and ``host_devices`` (what the
+    worker must not see or share), ``output_bytes`` (largest file the worker may
+    write), ``probe`` (report and exit: the grader's preflight).
+
+    The first frame a worker sends is ``{"event": "hello", ...}``: the isolation it
+    really has (see :func:`_measure`), or ``error`` when it could not be set up."""
     import resource
     import tempfile
 
@@ -231,20 +266,35 @@ def _become_worker(spec, fd_in, fd_out):
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    _first_to_go_when_memory_runs_out()
-    resource.setrlimit(resource.RLIMIT_FSIZE, (spec["output_bytes"], spec["output_bytes"]))
-    ids = spec.get("ids")
-    if ids:
-        if spec.get("hide"):
-            isolation.hide_paths(spec["hide"])
-        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-        cap = 256 if hard == resource.RLIM_INFINITY else min(256, hard)
-        resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
-        os.setgroups([])
-        os.setgid(ids[1])
-        os.setuid(ids[0])
-    os.chdir(spec["cwd"])
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _first_to_go_when_memory_runs_out()
+        resource.setrlimit(resource.RLIMIT_FSIZE, (spec["output_bytes"], spec["output_bytes"]))
+        achieved = {"mount_namespace": False, "pid_namespace": False, "minimal_root": False,
+                    "refused": None}
+        ids = spec.get("ids")
+        if ids:
+            achieved, child = isolation.enter(spec["cwd"], spec["root"])
+            if child:  # outside the worker's PID namespace: hold nothing, wait for it
+                os.close(fd_in)
+                os.close(fd_out)
+                isolation.wait_and_exit(child)
+            hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+            cap = 256 if hard == resource.RLIM_INFINITY else min(256, hard)
+            resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
+            os.setgroups([])
+            os.setgid(ids[1])
+            os.setuid(ids[0])
+            if achieved["pid_namespace"]:  # after setuid, which clears it
+                isolation.die_with_parent()
+        os.chdir(spec["cwd"])
+        facts = _measure(spec, achieved)
+    except BaseException as e:  # noqa: BLE001 - the grader must learn why, then stop grading
+        _send(fd_out, {"event": "hello", "error": f"{type(e).__name__}: {e}"[:500]})
+        os._exit(71)
+    _send(fd_out, facts)
+    if spec.get("probe"):
+        os._exit(0)
     os.umask(0o077)
     os.environ.clear()
     os.environ.update(spec["env"])
@@ -252,7 +302,8 @@ def _become_worker(spec, fd_in, fd_out):
     install = tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
     sys.path[:] = [spec["cwd"]] + [p for p in sys.path if p and os.path.realpath(p).startswith(install)]
     sys.argv = ["worker"]
-    worker.run(spec["notebook"], set(spec["skip"]), fd_in, fd_out)
+    worker.run(spec["notebook"], set(spec["skip"]), fd_in, fd_out,
+               skip_reasons={int(k): v for k, v in (spec.get("skip_reasons") or {}).items()})
     os._exit(0)
 
 

@@ -18,9 +18,20 @@ import os
 import time
 
 from .checks import CheckFailed, Submission
+from .isolation import MachineryError
 from .sandbox import Limits, Sandbox, WorkerError
 
 PASS_MESSAGE = "passed"
+
+TOTAL_SECONDS = 420
+"""Wall-clock budget of one grading (notebook and every question).  With Otter's own
+start (~20 s) and the plugin's hard stop (``otter_plugin.GRADER_SECONDS``) it fits
+inside Gradescope's 10-minute timeout that the README recommends; per-cell and
+per-call limits count the worker's CPU time within it.  A hidden-check module may set
+a smaller ``TOTAL_SECONDS``."""
+
+MACHINERY_EXIT = 3
+"""Exit status of ``python -m grading.runner`` when the machinery cannot grade here."""
 
 
 def _scrub(message, secrets):
@@ -59,8 +70,10 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
     sandbox = Sandbox(notebook, public_files, limits, forkserver=forkserver, preload=preload)
     sub = Submission(sandbox, default_timeout=limits.call_timeout)
     results, started = [], time.monotonic()
-    budget_end = started + getattr(module, "TOTAL_SECONDS", 540)
+    budget_end = started + min(getattr(module, "TOTAL_SECONDS", TOTAL_SECONDS), TOTAL_SECONDS)
+    sandbox.deadline = budget_end
     try:
+        sandbox.preflight()  # MachineryError: stop, never grade with broken machinery
         try:
             sandbox.start()
         except WorkerError as e:
@@ -78,6 +91,8 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
                     score, msg = 0, str(e)
                 except WorkerError as e:
                     score, msg = 0, f"the notebook could not be run for this check ({e})"
+                except MachineryError:
+                    raise  # the grader's failure, not the student's: no verdict at all
                 except Exception as e:  # noqa: BLE001 - an odd return value must not crash grading
                     score = 0
                     msg = (f"the returned value could not be checked ({type(e).__name__}); "
@@ -89,13 +104,14 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
         sandbox.close()
     report = {
         "isolated": sandbox.isolated,
+        "isolation": sandbox.isolation,
         "notebook_cells_with_errors": {str(k): v[:200] for k, v in sandbox.cell_errors.items()},
         "events": sandbox.events,
         "restarts": max(sandbox.restarts, 0),
         "worker_peak_mb": round(sandbox.peak_mb, 1),
         "seconds": round(time.monotonic() - started, 2),
     }
-    if not sandbox.isolated:
+    if sandbox.ids is None:
         report["events"].insert(0, "WARNING: the grader is not running as root, so the "
                                    "submission ran as the same user as the grader (not isolated)")
     return results, report
@@ -114,15 +130,30 @@ def main(argv=None):
         job = json.load(f)
     preload(job.get("preload", []))
     forkserver = ForkServer.here()  # before a single secret is read
+    _last_to_go_when_memory_runs_out()
     try:
         sys.path.insert(0, job["private"])
         results, report = grade(job["notebook"], job["hidden_module"],
                                 public_files=job.get("public_files", []),
                                 secret_dirs=[job["private"]], forkserver=forkserver)
         write_results(job["out"], results, report)
+    except MachineryError as e:
+        print(f"grading machinery error: {e}", file=sys.stderr, flush=True)
+        return MACHINERY_EXIT
     finally:
         forkserver.close()
     return 0
+
+
+def _last_to_go_when_memory_runs_out():
+    """Should the container run out of memory, the kernel picks the worker (score
+    1000), never the grading process (needs root; the fork server forked before keeps
+    the default)."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("-500")
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

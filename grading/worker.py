@@ -18,6 +18,7 @@ import io
 import json
 import os
 import random
+import re
 import struct
 import sys
 import types
@@ -57,6 +58,7 @@ class Channel:
 
     def send(self, obj):
         data = codec.dumps(obj).encode()
+        codec.check_frame(data)  # the grader would refuse it: fail this reply instead
         os.write(self.fd_out, struct.pack(">Q", len(data)) + data)
 
     def recv(self):
@@ -122,13 +124,48 @@ def _seed_everything():
         torch.set_num_threads(1)
 
 
-def execute_notebook(path, skip, channel, namespace):
+class CellLog:
+    """The notebook's code cells and what became of each while grading (raised,
+    skipped), to tell a student why a graded name is missing."""
+
+    def __init__(self, cells, skip_reasons):
+        self.sources = [_cell_source(c) for c in cells]
+        self.ignored = {i for i, c in enumerate(cells)
+                        if "otter_ignore" in (c.get("metadata", {}).get("tags", []) or [])}
+        self.errors = dict(skip_reasons)
+
+    def why_missing(self, name):
+        """``name '...' is not defined``, followed, when a cell that assigns or defines
+        it raised or was skipped, by that cell's fate (short)."""
+        text = f"name '{name}' is not defined"
+        n = re.escape(name)
+        defines = re.compile(
+            rf"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+{n}\b|class[ \t]+{n}\b"
+            rf"|(?:[\w.\[\]'\"]+[ \t]*,[ \t]*)*{n}[ \t]*(?:,[^=\n]*)?(?::[^=\n]*)?=(?!=)"
+            rf"|(?:from[ \t]+\S+[ \t]+)?import[ \t].*\b{n}\b)", re.M)
+        for i in reversed(range(len(self.sources))):
+            if not defines.search(self.sources[i]):
+                continue
+            if i in self.errors:
+                why = f"code cell {i + 1}, which defines it, raised {self.errors[i]}"
+            elif i in self.ignored:
+                why = f"code cell {i + 1}, which defines it, is tagged otter_ignore (not run when grading)"
+            else:
+                continue
+            return f"{text} ({why})"[:190]
+        return text
+
+
+def execute_notebook(path, skip, channel, namespace, skip_reasons=None):
     with open(path, encoding="utf-8") as f:
         nb = json.load(f)
     code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    log = CellLog(code_cells, {i: r for i, r in (skip_reasons or {}).items() if i in skip})
     for index, cell in enumerate(code_cells):
         tags = cell.get("metadata", {}).get("tags", []) or []
         if "otter_ignore" in tags or index in skip:
+            if index in skip and index not in log.errors:
+                log.errors[index] = "an error that stopped the notebook (skipped on restart)"
             continue
         channel.send({"event": "cell_start", "cell": index})
         error = None
@@ -140,8 +177,11 @@ def execute_notebook(path, skip, channel, namespace):
         except BaseException as e:  # noqa: BLE001 - any failure of a cell is recorded
             error = f"{type(e).__name__}: {str(e)[:300]}"
         _release_memory()
+        if error:
+            log.errors[index] = error
         channel.send({"event": "cell_done", "cell": index, "error": error})
     channel.send({"event": "ready"})
+    return log
 
 
 def _release_memory():
@@ -169,9 +209,10 @@ def _trim_heap():
 
 
 class Server:
-    def __init__(self, channel, namespace):
+    def __init__(self, channel, namespace, cells=None):
         self.channel = channel
         self.ns = namespace
+        self.cells = cells
         self.handles = {}
         self.hooks = {
             "__fixture__": lambda obj, dec: fixtures.build(obj["__fixture__"], dec(obj["params"])),
@@ -182,7 +223,8 @@ class Server:
     def resolve(self, target):
         if isinstance(target, str):
             if target not in self.ns:
-                raise NameError(f"name '{target}' is not defined")
+                raise NameError(self.cells.why_missing(target) if self.cells
+                                else f"name '{target}' is not defined")
             return self.ns[target]
         obj = self.handles[target["handle"]] if "handle" in target else self.resolve(target["name"])
         for part in target.get("attr", "").split(".") if target.get("attr") else []:
@@ -198,7 +240,8 @@ class Server:
                 reply = getattr(self, "op_" + req["op"])(req)
                 reply.setdefault("ok", True)
             except BaseException as e:  # noqa: BLE001 - reported back, never fatal
-                reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300]}
+                reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300],
+                         "bases": [c.__name__ for c in type(e).__mro__][:12]}
             reply["id"] = req.get("id")
             try:
                 self.channel.send(reply)
@@ -289,9 +332,9 @@ class Server:
 _MISSING = object()
 
 
-def run(notebook, skip, fd_in, fd_out):
-    """Execute ``notebook`` (skipping the code cells in ``skip``), then serve requests
-    on the two pipes until the grader closes them."""
+def run(notebook, skip, fd_in, fd_out, skip_reasons=None):
+    """Execute ``notebook`` (skipping the code cells in ``skip``; ``skip_reasons`` says
+    why, by cell), then serve requests on the two pipes until the grader closes them."""
     channel = Channel(fd_in, fd_out)
     log = open("student_output.txt", "a", encoding="utf-8", errors="replace")
     sys.stdout = _CappedWriter(log)
@@ -302,6 +345,6 @@ def run(notebook, skip, fd_in, fd_out):
     _seed_everything()
     namespace = {"__name__": "__main__", "__builtins__": builtins,
                  "display": lambda *a, **k: None}
-    execute_notebook(notebook, skip, channel, namespace)
+    cells = execute_notebook(notebook, skip, channel, namespace, skip_reasons)
     _seed_everything()
-    Server(channel, namespace).serve()
+    Server(channel, namespace, cells).serve()
