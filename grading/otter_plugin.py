@@ -14,6 +14,7 @@ plugin changes that without changing Otter's interface (``otter run``, Gradescop
    question's verdict and passes or fails with the message.
 """
 
+import atexit
 import json
 import os
 import shutil
@@ -25,10 +26,11 @@ import nbformat
 from otter.plugins import AbstractOtterPlugin
 
 from .forkserver import grading_process_env
+from .isolation import MachineryError
 
 RESULTS_ENV = "RNNCOURSE_TRUSTED_RESULTS"
 SECRET_DIRS = ("lib", "hidden")
-GRADER_SECONDS = 900  # a last resort: the grader keeps its own, tighter time budgets
+GRADER_SECONDS = 500  # hard stop, inside Gradescope's 10 minutes with Otter's start; runner.TOTAL_SECONDS is tighter
 
 
 class TrustedGrading(AbstractOtterPlugin):
@@ -52,6 +54,11 @@ class TrustedGrading(AbstractOtterPlugin):
             "notebook": os.path.abspath(self.submission_path), "hidden_module": cfg["hidden_module"],
             "private": private, "public_files": public, "preload": cfg.get("preload", []),
             "out": path})
+        for name in (*SECRET_DIRS, "job.json", "grader.log"):  # only the verdicts stay, until exit
+            shutil.rmtree(os.path.join(private, name), ignore_errors=True)
+            if os.path.isfile(os.path.join(private, name)):
+                os.remove(os.path.join(private, name))
+        atexit.register(shutil.rmtree, private, True)
         os.environ[RESULTS_ENV] = path
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_code_cell("# graded in the sandbox; see grading.otter_plugin"))
@@ -73,7 +80,8 @@ class TrustedGrading(AbstractOtterPlugin):
 
 def _run_grader(private, job):
     """Grade in a fresh process (see :func:`grading.runner.main`); return its report.
-    Should it fail, the verdict file says so and every question reads "not graded"."""
+    Should it fail, raise :class:`MachineryError` with the cause: Otter stops with an
+    error (Gradescope: an autograder failure), no question is marked zero."""
     job_path = os.path.join(private, "job.json")
     with open(job_path, "w", encoding="utf-8") as f:
         json.dump(job, f)
@@ -98,9 +106,6 @@ def _run_grader(private, job):
         pass
     with open(log_path, encoding="utf-8", errors="replace") as f:
         tail = f.read()[-2000:]
-    report = {"isolated": None, "seconds": None, "restarts": None, "worker_peak_mb": None,
-              "events": [error or "the grading process wrote no verdicts", tail],
-              "notebook_cells_with_errors": {}}
-    with open(job["out"], "w", encoding="utf-8") as f:
-        json.dump({"questions": [], "report": report}, f)
-    return report
+    shutil.rmtree(private, ignore_errors=True)
+    raise MachineryError(f"{error or 'the grading process wrote no verdicts'}; not graded "
+                         f"(an autograder error, not the submission's score):\n{tail}")
