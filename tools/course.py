@@ -162,9 +162,10 @@ def stage_autograder(name, root=ROOT, stage_root=None):
     return stage
 
 
-def build_autograder(name, root=ROOT, out_dir=None):
-    """Stage and ``otter generate`` the zip ``autograder/<name>.zip``."""
-    stage = stage_autograder(name, root)
+def build_autograder(name, root=ROOT, out_dir=None, stage_root=None):
+    """Stage (in ``stage_root``, default ``build/autograder``) and ``otter generate`` the
+    zip ``autograder/<name>.zip``."""
+    stage = stage_autograder(name, root, stage_root)
     out_dir = out_dir or os.path.join(root, "autograder")
     os.makedirs(out_dir, exist_ok=True)
     out = os.path.join(out_dir, name + ".zip")
