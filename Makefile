@@ -32,5 +32,7 @@ test: env browser
 test-fast: env
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python -m pytest -m "not slow"
 
+# Generated folders only: never gradebook.db, submitted/, autograded/ or feedback/
+# (grades and student work; docs/MANUAL_GRADING.md says how to back them up).
 clean:
 	rm -rf build autograder solutions bundles
