@@ -372,6 +372,7 @@ def zip_00(tmp_path_factory):
 
 
 def _otter(zip_path, nb, out, env):
+    env = dict(env, PYTHONPATH=ROOT)  # this checkout's grading, not an installed copy
     return subprocess.run([os.path.join(os.path.dirname(sys.executable), "otter"), "run", "-a",
                            zip_path, "-o", str(out), "--no-logo", nb], cwd=str(out), env=env,
                           capture_output=True, text=True, timeout=600)
