@@ -1,7 +1,7 @@
 """Grade a folder of submissions with an autograder zip: gradebook CSV and feedback files.
 
     python -m grading.batch SUBMISSIONS --autograder autograder/00_introduction.zip \
-        --out grades/00_introduction [--assignment 00_introduction] [--jobs 2] [--timeout 900]
+        --out grades/00_introduction [--assignment 00_introduction] [--jobs 2] [--timeout 600]
 
 SUBMISSIONS is one of
 - a Gradescope export ("Download Submissions", unzipped): one ``submission_metadata.yml``
@@ -154,7 +154,7 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     parser.add_argument("--assignment", help="default: the autograder zip's name")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args(argv)
 
     assignment = args.assignment or os.path.splitext(os.path.basename(args.autograder))[0]

@@ -1,10 +1,17 @@
 """Otter test files for the autograder zip: one per question, reporting a verdict.
 
 The verdicts come from :mod:`grading.otter_plugin`; the bridge files hold no
-checks and no reference values.
+checks and no reference values.  Two visibilities (the course's feedback policy,
+``tools/course_config.py``):
+
+- immediate: one public test case with all the points: Gradescope shows the score and
+  the grader's message at once (with ``show_all_public``);
+- after publishing: a 0-point public case that only says whether the question was
+  graded, and a hidden case with all the points, the score and the message, which
+  Gradescope shows once grades are published (with ``show_hidden``).
 """
 
-TEMPLATE = '''"""Reports the sandboxed grader's verdict for question {name!r}."""
+HEADER = '''"""Reports the sandboxed grader's verdict for question {name!r}."""
 from otter.test_files import test_case
 
 OK_FORMAT = False
@@ -13,8 +20,7 @@ name = {name!r}
 points = {points!r}
 
 
-@test_case(points={points!r}, hidden=False)
-def verdict():
+def _verdict():
     import json
     import os
 
@@ -26,11 +32,35 @@ def verdict():
     verdict = questions.get(name)
     if verdict is None:
         raise AssertionError("not graded")
+    return verdict
+'''
+
+IMMEDIATE = '''
+
+@test_case(points={points!r}, hidden=False)
+def verdict():
+    verdict = _verdict()
+    if verdict["score"] < verdict["max_score"]:
+        raise AssertionError(verdict["message"])
+'''
+
+AFTER_PUBLISH = '''
+
+@test_case(points=0, hidden=False,
+           success_message="graded; the score and message appear when grades are published")
+def graded():
+    _verdict()
+
+
+@test_case(points={points!r}, hidden=True)
+def verdict():
+    verdict = _verdict()
     if verdict["score"] < verdict["max_score"]:
         raise AssertionError(verdict["message"])
 '''
 
 
-def bridge_source(name, points):
+def bridge_source(name, points, after_publish=False):
     from .otter_plugin import RESULTS_ENV
-    return TEMPLATE.format(name=name, points=points, env=RESULTS_ENV)
+    body = AFTER_PUBLISH if after_publish else IMMEDIATE
+    return (HEADER + body).format(name=name, points=points, env=RESULTS_ENV)

@@ -116,19 +116,21 @@ def autograder_requirements(root=ROOT):
     return "\n".join(lines) + "\n"
 
 
-def stage_autograder(name, root=ROOT, stage_root=None):
+def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
     """Lay out what ``otter generate`` zips: bridge tests, reference, hidden checks,
     the grading harness and the assignment's public files."""
     import importlib
     from grading.bridge import bridge_source
+    from tools.course_config import feedback_policy
     spec = by_name(name)
+    after_publish = (feedback or feedback_policy(name)) == "after_publish"
     stage = os.path.join(stage_root or os.path.join(root, "build", "autograder"), name)
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(os.path.join(stage, "tests"))
     module = importlib.import_module(spec["hidden"])
     for q in module.QUESTIONS.questions:
         with open(os.path.join(stage, "tests", q["name"] + ".py"), "w", encoding="utf-8") as f:
-            f.write(bridge_source(q["name"], q["points"]))
+            f.write(bridge_source(q["name"], q["points"], after_publish=after_publish))
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(os.path.join(root, "lib"), os.path.join(stage, "lib"), ignore=ignore)
     os.makedirs(os.path.join(stage, "hidden"))
@@ -151,9 +153,12 @@ def stage_autograder(name, root=ROOT, stage_root=None):
             "preload": spec["preload"]}}],
         "pdf": False,
         "show_stdout": False,
-        # Every bridge test is "public": students see each question's score and message
-        # (messages say what was checked, never the reference).
-        "show_all_public": True,
+        # Feedback policy (tools/course_config.py): "immediate" bridges are public, so
+        # students see each question's score and message at once; "after_publish" bridges
+        # keep them in a hidden case that Gradescope shows once grades are published.
+        # Messages say what was checked, never the reference or the expected values.
+        "show_all_public": not after_publish,
+        "show_hidden": after_publish,
         "print_summary": True,
         "points_possible": sum(q["points"] for q in module.QUESTIONS.questions),
     }
@@ -162,10 +167,10 @@ def stage_autograder(name, root=ROOT, stage_root=None):
     return stage
 
 
-def build_autograder(name, root=ROOT, out_dir=None, stage_root=None):
+def build_autograder(name, root=ROOT, out_dir=None, stage_root=None, feedback=None):
     """Stage (in ``stage_root``, default ``build/autograder``) and ``otter generate`` the
-    zip ``autograder/<name>.zip``."""
-    stage = stage_autograder(name, root, stage_root)
+    zip ``autograder/<name>.zip``; ``feedback`` overrides the course's feedback policy."""
+    stage = stage_autograder(name, root, stage_root, feedback)
     out_dir = out_dir or os.path.join(root, "autograder")
     os.makedirs(out_dir, exist_ok=True)
     out = os.path.join(out_dir, name + ".zip")

@@ -76,13 +76,16 @@ def lorenz_rhs(state, sigma=10.0, rho=28.0, beta=8/3):
             frame = frame.f_back
     if found:
         raise RuntimeError("INHERITED " + " ".join(found[:5]))
-    raise RuntimeError("nothing inherited")
+    x, y, z = state[..., 0], state[..., 1], state[..., 2]  # nothing inherited: a right answer
+    return np.stack([sigma * (y - x), x * (rho - z) - y, x * y - beta * z], axis=-1)
 """
+    # Messages do not echo the student's exception text (a channel out of the grader), so
+    # the verdict says it: full marks only if nothing was inherited.
     path = variant(name, tmp_path, replace={"lorenz_rhs": attack})
     score, max_score, _, results = otter_grade(zips[name], path)
-    assert score == max_score - 2
+    assert score == max_score, json.dumps(results["tests"], indent=1)[:2000]
     output = {t["name"]: t for t in results["tests"]}["lorenz_rhs"].get("output", "")
-    assert "nothing inherited" in output and "INHERITED" not in output
+    assert "INHERITED" not in output
 
 
 def _gradescope_run(zip_path, notebook, scratch):

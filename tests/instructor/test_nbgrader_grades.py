@@ -149,7 +149,8 @@ def test_config_loads_without_errors(tmp_path):
     from traitlets.config.loader import PyFileConfigLoader
     config = PyFileConfigLoader("nbgrader_config.py", path=ROOT).load_config()
     chain = [getattr(p, "__name__", p) for p in config.Autograde.autograde_preprocessors]
-    assert "SandboxedGrading" in chain and "Execute" not in chain
+    assert "grading.nbgrader_autograde.SandboxedGrading" in chain and "Execute" not in chain
+    from grading.nbgrader_autograde import SandboxedGrading  # noqa: F401 - importable
     assert config.CourseDirectory.db_url == "sqlite:///" + os.path.join(ROOT, "gradebook.db")
     assert "/build/" not in config.CourseDirectory.db_url
 
@@ -163,7 +164,9 @@ def test_nbgrader_autograde_matches_otter_for_every_assignment(tmp_path, name):
                                 stage_root=str(tmp_path / "stage"))
 
     def otter_scores(path):
-        _, _, _, results = otter_grade(zip_path, path, out_dir=str(tmp_path / "otter"))
+        out = tmp_path / "otter" / os.path.basename(os.path.dirname(path))
+        out.mkdir(parents=True, exist_ok=True)
+        _, _, _, results = otter_grade(zip_path, path, out_dir=str(out))
         return {t["name"]: t["score"] for t in results["tests"] if t["name"] != "Public Tests"}
 
     check_against(otter_scores, name, course, notebooks, bug_gid)
