@@ -17,6 +17,7 @@ small functions so that tests can call them on a temporary copy.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -99,13 +100,20 @@ def build_bundle(name, root=ROOT, out_dir=None):
 
 
 # ---- autograder ------------------------------------------------------------------------
+# Course tools that grading never imports: left out of the grading image.
+NOT_FOR_GRADING = ("nbgrader", "jupyterlab", "pytest")
+
+
 def autograder_requirements(root=ROOT):
-    """The zip's pip requirements: the course's pins, with a CPU-only torch."""
+    """The zip's pip requirements: the course's pins, with a CPU-only torch, without the
+    instructor's and the test suite's tools (``NOT_FOR_GRADING``)."""
     lines = ["--extra-index-url https://download.pytorch.org/whl/cpu"]
     with open(os.path.join(root, "requirements.txt"), encoding="utf-8") as f:
         for line in f:
             line = line.split("#")[0].strip()
             if not line or line.startswith("-"):
+                continue
+            if re.split(r"[=<>!~\[ ]", line, 1)[0].lower() in NOT_FOR_GRADING:
                 continue
             if line.startswith("torch=="):
                 line = line + "+cpu"
@@ -114,6 +122,55 @@ def autograder_requirements(root=ROOT):
         lines += [ln.split("#")[0].strip() for ln in f if ln.split("#")[0].strip()]
     lines.append("/autograder/source/files/harness")
     return "\n".join(lines) + "\n"
+
+
+def reference_modules(name, root=ROOT):
+    """The modules of ``lib`` that the hidden checks of ``name`` can reach, sorted.
+
+    Generous by construction (shipping a module too many costs nothing, one too few
+    costs points): every identifier, attribute or string in the hidden module that is a
+    name ``lib`` exports or a module of ``lib`` counts, then the modules those import."""
+    import ast
+    lib_dir = os.path.join(root, "lib")
+    modules = {f[:-3] for f in os.listdir(lib_dir) if f.endswith(".py") and f != "__init__.py"}
+    where = {}
+    with open(os.path.join(lib_dir, "__init__.py"), encoding="utf-8") as f:
+        for node in ast.walk(ast.parse(f.read())):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_EXPORTS"
+                                                    for t in node.targets):
+                for module, names in ast.literal_eval(node.value).items():
+                    where.update({n: module for n in names})
+
+    def reached(path):
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+        found = set()
+        for node in ast.walk(tree):
+            words = []
+            if isinstance(node, ast.Name):
+                words = [node.id]
+            elif isinstance(node, ast.Attribute):
+                words = [node.attr]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                words = re.findall(r"\w+", node.value)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                words = [(getattr(node, "module", None) or "")] + [a.name for a in node.names]
+                words = [p for w in words for p in w.split(".")]
+            for w in words:
+                if w in modules:
+                    found.add(w)
+                elif w in where:
+                    found.add(where[w])
+        return found
+
+    spec = by_name(name)
+    todo = reached(os.path.join(root, "hidden", spec["hidden"].split(".")[-1] + ".py"))
+    done = set()
+    while todo:
+        module = todo.pop()
+        done.add(module)
+        todo |= reached(os.path.join(lib_dir, module + ".py")) - done
+    return sorted(done)
 
 
 def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
@@ -132,7 +189,9 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
         with open(os.path.join(stage, "tests", q["name"] + ".py"), "w", encoding="utf-8") as f:
             f.write(bridge_source(q["name"], q["points"], after_publish=after_publish))
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(os.path.join(root, "lib"), os.path.join(stage, "lib"), ignore=ignore)
+    os.makedirs(os.path.join(stage, "lib"))
+    for ref_module in ["__init__", *reference_modules(name, root)]:
+        shutil.copy(os.path.join(root, "lib", ref_module + ".py"), os.path.join(stage, "lib"))
     os.makedirs(os.path.join(stage, "hidden"))
     shutil.copy(os.path.join(root, "hidden", "__init__.py"), os.path.join(stage, "hidden"))
     shutil.copy(os.path.join(root, "hidden", spec["hidden"].split(".")[-1] + ".py"),
