@@ -248,7 +248,8 @@ def _become_worker(spec, fd_in, fd_out):
     """In the forked child: isolate, limit, drop root, report, then run the worker.
 
     ``spec``: ``cwd`` (scratch folder), ``notebook``, ``skip`` (cell indices),
-    ``skip_reasons``, ``env``, ``ids`` ([uid, gid] or null), ``root`` (an empty folder
+    ``skip_reasons``, ``cell_errors`` (errors of the first run, null in the first run),
+    ``env``, ``ids`` ([uid, gid] or null), ``root`` (an empty folder
     to mount the worker's minimal root on), ``canary`` and ``host_devices`` (what the
     worker must not see or share), ``output_bytes`` (largest file the worker may
     write), ``probe`` (report and exit: the grader's preflight).
@@ -302,8 +303,10 @@ def _become_worker(spec, fd_in, fd_out):
     install = tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
     sys.path[:] = [spec["cwd"]] + [p for p in sys.path if p and os.path.realpath(p).startswith(install)]
     sys.argv = ["worker"]
+    detail = spec.get("cell_errors")
     worker.run(spec["notebook"], set(spec["skip"]), fd_in, fd_out,
-               skip_reasons={int(k): v for k, v in (spec.get("skip_reasons") or {}).items()})
+               skip_reasons={int(k): v for k, v in (spec.get("skip_reasons") or {}).items()},
+               detail=None if detail is None else {int(k): v for k, v in detail.items()})
     os._exit(0)
 
 

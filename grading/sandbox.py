@@ -35,26 +35,47 @@ blocks uses no CPU)."""
 PREFLIGHT_SECONDS = 60
 
 
-def cpu_share():
-    """CPUs this container may use (cgroup v2 ``cpu.max`` or v1 CFS quota), at most 1:
-    the worker runs one thread.  1 where no quota is set."""
-    quota = None
+def _cgroup_quota(path):
+    """CPUs allowed by one cgroup folder (v2 ``cpu.max`` or v1 CFS quota), or None."""
     try:
-        with open("/sys/fs/cgroup/cpu.max") as f:
+        with open(os.path.join(path, "cpu.max")) as f:
             q, period = f.read().split()[:2]
-            if q != "max":
-                quota = int(q) / int(period)
+        return None if q == "max" else int(q) / int(period)
     except (OSError, ValueError):
-        try:
-            with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as f:
-                q = int(f.read())
-            with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as f:
-                period = int(f.read())
-            if q > 0:
-                quota = q / period
-        except (OSError, ValueError):
-            pass
-    return min(1.0, quota) if quota and quota > 0 else 1.0
+        pass
+    try:
+        with open(os.path.join(path, "cpu.cfs_quota_us")) as f:
+            q = int(f.read())
+        with open(os.path.join(path, "cpu.cfs_period_us")) as f:
+            period = int(f.read())
+        return q / period if q > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_share():
+    """CPUs this grading may use: the tightest CPU quota of our cgroup and its parents
+    (cgroup v2 ``cpu.max`` or v1 CFS quota), at most 1 (the worker runs one thread);
+    1 where no quota is set."""
+    folders = []
+    try:
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                _, controllers, path = line.rstrip("\n").split(":", 2)
+                if controllers == "":
+                    root = "/sys/fs/cgroup"
+                elif "cpu" in controllers.split(","):
+                    root = "/sys/fs/cgroup/" + controllers
+                    if not os.path.isdir(root):
+                        root = "/sys/fs/cgroup/cpu"
+                else:
+                    continue
+                parts = [p for p in path.split("/") if p]
+                folders += [os.path.join(root, *parts[:i]) for i in range(len(parts), -1, -1)]
+    except (OSError, ValueError):
+        pass
+    quotas = [q for q in map(_cgroup_quota, folders or ["/sys/fs/cgroup", "/sys/fs/cgroup/cpu"]) if q]
+    return min([1.0] + quotas)
 
 
 class WorkerError(Exception):
@@ -201,6 +222,7 @@ class Sandbox:
         self.cell_errors = {}
         self.restarts = -1
         self.events = []  # what happened, for the instructor's report
+        self._first_run_errors = {}
         self.base = None
         self.scratch = None
         self.deadline = None
@@ -248,9 +270,20 @@ class Sandbox:
                 pass
         return {"cwd": self.scratch, "notebook": "submission.ipynb", "skip": sorted(self.skip),
                 "skip_reasons": {str(k): v for k, v in self.cell_errors.items() if k in self.skip},
+                "cell_errors": self._cell_error_texts(),
                 "env": env, "ids": list(self.ids) if self.ids else None, "root": self.root_mount,
                 "canary": self.canary, "host_devices": devices,
                 "output_bytes": self.limits.output_bytes, "probe": probe}
+
+    def _cell_error_texts(self):
+        """Which cell errors a student may read in full (see ``worker.execute_notebook``):
+        those of the notebook's first run in a private file system view (None: this is
+        that run), when nothing of a call's inputs can have reached the cells yet."""
+        if not (self.isolation and self.isolation.get("minimal_root")):
+            return {}
+        if self.restarts <= 0:
+            return None
+        return {str(k): v for k, v in self._first_run_errors.items()}
 
     def _fork(self, probe=False):
         if self.forkserver is None:
@@ -379,6 +412,8 @@ class Sandbox:
             elif msg.get("event") == "cell_done":
                 if msg.get("error") and isinstance(msg.get("cell"), int):
                     self.cell_errors[msg["cell"]] = str(msg["error"])[:400]
+                    if self.restarts == 0:
+                        self._first_run_errors[msg["cell"]] = str(msg["error"])[:400]
                 current = None
             elif msg.get("event") == "ready":
                 return

@@ -156,7 +156,12 @@ class CellLog:
         return text
 
 
-def execute_notebook(path, skip, channel, namespace, skip_reasons=None):
+def execute_notebook(path, skip, channel, namespace, skip_reasons=None, detail=None):
+    """Run the code cells; return their :class:`CellLog`.  ``detail``: the cells'
+    errors, in full, from the notebook's first run (when the worker had a private
+    file system view); None means that this is that first run.  A later run tells a
+    student only the *type* of a cell's new error: its text might carry what an
+    earlier call was given (a channel out of the sandbox)."""
     with open(path, encoding="utf-8") as f:
         nb = json.load(f)
     code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
@@ -178,7 +183,7 @@ def execute_notebook(path, skip, channel, namespace, skip_reasons=None):
             error = f"{type(e).__name__}: {str(e)[:300]}"
         _release_memory()
         if error:
-            log.errors[index] = error
+            log.errors[index] = error if detail is None else detail.get(index, error.split(":")[0])
         channel.send({"event": "cell_done", "cell": index, "error": error})
     channel.send({"event": "ready"})
     return log
@@ -332,9 +337,10 @@ class Server:
 _MISSING = object()
 
 
-def run(notebook, skip, fd_in, fd_out, skip_reasons=None):
+def run(notebook, skip, fd_in, fd_out, skip_reasons=None, detail=None):
     """Execute ``notebook`` (skipping the code cells in ``skip``; ``skip_reasons`` says
-    why, by cell), then serve requests on the two pipes until the grader closes them."""
+    why, by cell; ``detail`` see :func:`execute_notebook`), then serve requests on the
+    two pipes until the grader closes them."""
     channel = Channel(fd_in, fd_out)
     log = open("student_output.txt", "a", encoding="utf-8", errors="replace")
     sys.stdout = _CappedWriter(log)
@@ -345,6 +351,6 @@ def run(notebook, skip, fd_in, fd_out, skip_reasons=None):
     _seed_everything()
     namespace = {"__name__": "__main__", "__builtins__": builtins,
                  "display": lambda *a, **k: None}
-    cells = execute_notebook(notebook, skip, channel, namespace, skip_reasons)
+    cells = execute_notebook(notebook, skip, channel, namespace, skip_reasons, detail)
     _seed_everything()
     Server(channel, namespace, cells).serve()

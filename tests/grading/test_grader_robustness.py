@@ -345,6 +345,20 @@ def test_missing_variable_names_the_error_of_its_cell(tmp_path):
         box.close()
 
 
+@ROOT_ONLY
+def test_without_a_private_view_only_the_type_of_a_cells_error_is_told(tmp_path, no_namespaces):
+    """With a shared /tmp a cell's error text could carry what an earlier call (or an
+    earlier submission's worker) was given: only its type then."""
+    cells = ["leaked = 'secret-' + str(12345)\nraise ValueError(leaked)\nctrnn_model = 1\n"]
+    box = sandbox(notebook(tmp_path, *cells))
+    try:
+        with pytest.raises(CheckFailed) as err:
+            Submission(box).call("ctrnn_model")
+    finally:
+        box.close()
+    assert "ValueError" in str(err.value) and "secret" not in str(err.value)
+
+
 # ---- the runner and Otter stop with the cause ----------------------------------------
 def _job(tmp_path, **extra):
     job = {"notebook": os.path.join(ROOT, "release", "00_introduction", "00_introduction.ipynb"),
@@ -422,3 +436,88 @@ def test_a_malformed_frame_in_a_correct_notebook_costs_nothing(tmp_path):
                               notebook_timeout=60)
     assert sum(scores.values()) == 15, scores
     assert any("JSON list" in e for e in report["events"]), report["events"]
+
+
+# ---- the emulated Gradescope box ------------------------------------------------------
+GRADESCOPE = {"cpus": 0.5, "memory_mb": 768}
+
+
+class _Box:
+    """A cgroup (v1) with Gradescope's CPU quota and memory limit, nested inside the
+    memory cgroup this process already belongs to."""
+
+    def __init__(self, name):
+        self.cpu = f"/sys/fs/cgroup/cpu/{name}"
+        self.acct = f"/sys/fs/cgroup/cpuacct/{name}"
+        with open("/proc/self/cgroup") as f:
+            mine = dict(line.strip().split(":", 2)[1:] for line in f)
+        self.mem = "/sys/fs/cgroup/memory" + mine.get("memory", "/").rstrip("/") + "/" + name
+        for path in (self.cpu, self.acct, self.mem):
+            os.makedirs(path, exist_ok=True)
+        period = 100_000
+        self._write(self.cpu, "cpu.cfs_period_us", period)
+        self._write(self.cpu, "cpu.cfs_quota_us", int(GRADESCOPE["cpus"] * period))
+        self._write(self.mem, "memory.limit_in_bytes", GRADESCOPE["memory_mb"] * 2**20)
+        try:
+            self._write(self.mem, "memory.memsw.limit_in_bytes", GRADESCOPE["memory_mb"] * 2**20)
+        except OSError:
+            pass  # no swap accounting: the limit above is what counts
+
+    @staticmethod
+    def _write(folder, name, value):
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(str(value))
+
+    def enter(self):  # in the child, before exec
+        for path in (self.cpu, self.acct, self.mem):
+            self._write(path, "cgroup.procs", os.getpid())
+
+    def usage(self):
+        with open(os.path.join(self.acct, "cpuacct.usage")) as f:
+            cpu = int(f.read()) / 1e9
+        with open(os.path.join(self.mem, "memory.max_usage_in_bytes")) as f:
+            peak = int(f.read()) / 2**20
+        return cpu, peak
+
+    def remove(self):
+        for path in (self.cpu, self.acct, self.mem):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+
+
+def _assignments():
+    from tools.assignments import available
+    return [a["name"] for a in available(ROOT)]
+
+
+@pytest.mark.slow
+@ROOT_ONLY
+@pytest.mark.skipif(not os.path.isdir("/sys/fs/cgroup/cpu") or not os.access("/sys/fs/cgroup/cpu", os.W_OK),
+                    reason="needs writable cgroup v1 cpu and memory controllers")
+@pytest.mark.parametrize("name", _assignments())
+def test_solution_full_marks_in_an_emulated_gradescope_box(name, tmp_path):
+    """0.5 vCPU and 768 MB as on Gradescope's defaults: full marks inside its 10 minutes."""
+    from tools.course import build_autograder
+    zip_path = build_autograder(name, out_dir=str(tmp_path))
+    box = _Box(f"gradescope-box-{os.getpid()}-{name}")
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        t0 = time.monotonic()
+        proc = subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable), "otter"), "run", "-a", zip_path, "-o",
+             str(out), "--no-logo", os.path.join(ROOT, "source", name, name + ".ipynb")],
+            cwd=str(out), env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True,
+            timeout=900, preexec_fn=box.enter)
+        wall = time.monotonic() - t0
+        cpu, peak = box.usage()
+    finally:
+        box.remove()
+    print(f"\n{name}: wall {wall:.0f} s, CPU {cpu:.0f} s, peak {peak:.0f} MB (cgroup)")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    score = sum(t.get("score", 0) for t in results["tests"])
+    assert score == sum(t.get("max_score", 0) for t in results["tests"]) > 0, proc.stdout[-3000:]
+    assert wall < 600
