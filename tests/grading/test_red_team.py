@@ -149,21 +149,21 @@ leaks = []
 for pattern in ["{ROOT}/lib/*.py", "{ROOT}/hidden/*.py", "{ROOT}/source/*/*.ipynb",
                 "/autograder/source/**/*.py", "../**/dynamics.py", "/tmp/**/a00_introduction.py",
                 "/home/**/hidden/*.py", "/root/**/hidden/a00_introduction.py",
-                "/work/**/hidden/a00_introduction.py", "/srv/**/dynamics.py"]:
+                "/work/**/hidden/a00_introduction.py", "/srv/**/dynamics.py",
+                "/var/**/a00_introduction.py", "/opt/**/hidden/*.py"]:
     for path in glob.glob(pattern, recursive=True):
         try:
             leaks.append(open(path).read())
         except OSError:
             pass
 def lorenz_rhs(state, sigma=10.0, rho=28.0, beta=8/3):
-    if leaks:
-        raise RuntimeError("LEAKED " + " ".join(leaks)[:300])
-    raise RuntimeError("nothing found")
+    # the exception's type is the signal: students are told the type, not the text
+    raise (LookupError if leaks else ArithmeticError)(" ".join(leaks)[:300])
 '''
     scores, results, _, _ = run(tmp_path, replace={"lorenz_rhs": attack})
     assert scores["lorenz_rhs"] == 0
-    assert "LEAKED" not in results["lorenz_rhs"]["message"]
-    assert "nothing found" in results["lorenz_rhs"]["message"]
+    assert "LookupError" not in results["lorenz_rhs"]["message"]
+    assert "ArithmeticError" in results["lorenz_rhs"]["message"]
 
 
 def test_importing_the_reference_fails(tmp_path):
@@ -225,7 +225,9 @@ if fd >= 0:
 def test_messages_never_quote_grading_code(tmp_path):
     with open(f"{ROOT}/hidden/a00_introduction.py") as f:
         line = next(ln.strip() for ln in f if "expect_close(got, ref.lorenz_rhs" in ln)
-    src = f"def lorenz_rhs(state, sigma=10.0, rho=28.0, beta=8/3):\n    raise ValueError({line!r})"
+    # a student's exception text is never shown, but the error of the cell that should
+    # define a missing name is: it must not carry grading code either
+    src = f"raise ValueError({line!r})\ndef lorenz_rhs(state, sigma=10.0, rho=28.0, beta=8/3):\n    pass"
     _, results, _, _ = run(tmp_path, replace={"lorenz_rhs": src})
     assert line not in results["lorenz_rhs"]["message"]
     assert "withheld" in results["lorenz_rhs"]["message"]
