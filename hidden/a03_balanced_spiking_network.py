@@ -21,6 +21,7 @@ RESERVOIR_KICK = 0.05           # displacement of the second series at the cut (
 RESERVOIR_CAUSAL_TOL = 1e-5     # predictions before the cut must agree to this (absolute)
 RESERVOIR_PROBE = (0.8, 1.2)    # leak and gain of the stand-in spiking neuron
 RESERVOIR_MIN_CHANGE = 0.01     # RMS change of the predictions it must cause
+NEURON_NAMES = ("reservoir_neuron", "lif_step")  # the neuron steps a reservoir may use
 
 
 def _t(a, dtype):
@@ -413,9 +414,10 @@ def cv_isi(sub, ref):
 # 2. causality: two held-out series that share a prefix and differ after a cut (the second
 #    continues the Lorenz flow from a slightly displaced state, so nothing marks it as a
 #    probe; both are also graded for accuracy) must get identical predictions before the cut;
-# 3. the spiking network does the work: with ``lif_step`` replaced (during one call) by a
-#    neuron that never fires, the error must exceed the threshold (the readout of the same
-#    inputs without spikes is not good enough), and with ``lif_step`` replaced by another
+# 3. the spiking network does the work: with the neuron step (the notebook's
+#    ``reservoir_neuron``, and ``lif_step`` for a reservoir simulated with it) replaced during
+#    one call by a neuron that never fires, the error must exceed the threshold (the readout
+#    of the same inputs without spikes is not good enough), and with both replaced by another
 #    spiking neuron the predictions must change.  A predictor that never runs the network
 #    (persistence, linear extrapolation, a linear autoregression, a polynomial ridge) fails.
 def _held_out(ref, n_samples, x0=HELD_OUT_X0):
@@ -485,10 +487,11 @@ def reservoir(sub, ref):
            "u_seq[:t+1] only, but two held-out series that agree up to a time t0 and "
            f"differ afterwards got predictions that differ before t0 (by up to {gap:.2e})")
     # The network must do the work: silence it, then change its neurons.
-    silent_what = (f"{what}, with lif_step replaced during the call by a neuron that never "
-                   "fires")
+    silent_what = (f"{what}, with the neurons (reservoir_neuron and lif_step) replaced during "
+                   "the call by a neuron that never fires")
     try:
-        p_s = _predict(sub, u_a, silent_what, swap={"lif_step": Fixture("silent_lif")})
+        silent = {name: Fixture("silent_lif") for name in NEURON_NAMES}
+        p_s = _predict(sub, u_a, silent_what, swap=silent)
         finite = bool(np.all(np.isfinite(p_s)))
         err_s = _rms(p_s[washout:-1], u_a[washout + 1:]) if finite else float("inf")
     except StudentError:
@@ -497,15 +500,17 @@ def reservoir(sub, ref):
            f"{silent_what}: the error is still {err_s:.4f} (with the network running: "
            f"{errors[0]:.4f}); without spikes it must be above the threshold "
            f"{RESERVOIR_MAX_ERROR}. The reservoir's accuracy must come from the spiking network, "
-           "simulated with the notebook's lif_step (see the notebook)")
-    probe_what = (f"{what}, with lif_step replaced during the call by another spiking neuron "
-                  "(different leak and gain)")
+           "its neurons advanced by the notebook's reservoir_neuron or lif_step (see the notebook)")
+    probe_what = (f"{what}, with the neurons (reservoir_neuron and lif_step) replaced during "
+                  "the call by another spiking neuron (different leak and gain)")
     try:
-        p_p = _predict(sub, u_a, probe_what, swap={"lif_step": Fixture(
-            "probe_lif", leak=RESERVOIR_PROBE[0], gain=RESERVOIR_PROBE[1])})
+        probe = {name: Fixture("probe_lif", leak=RESERVOIR_PROBE[0], gain=RESERVOIR_PROBE[1])
+                 for name in NEURON_NAMES}
+        p_p = _predict(sub, u_a, probe_what, swap=probe)
         change = _rms(p_p[washout:], p_a[washout:]) if np.all(np.isfinite(p_p)) else np.inf
     except StudentError:
         change = float("inf")
     expect(change >= RESERVOIR_MIN_CHANGE,
            f"{probe_what}: the predictions changed by only {change:.4f} (RMS); they must "
-           "depend on the spikes of the network, simulated with the notebook's lif_step")
+           "depend on the spikes of the network, its neurons advanced by the notebook's "
+           "reservoir_neuron or lif_step")

@@ -178,19 +178,33 @@ def input_weights(n, d, scale, generator, dtype=None):
     return scale * torch.randn(n, d, generator=generator, dtype=dtype)
 
 
+def norse_neuron(tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3, dtype=None):
+    """The reservoir's neuron step, ``(v, i_in) -> (z, v_new)``: norse's ``LIFBoxCell``
+    (the notebook's ``reservoir_neuron``; keyword arguments are ignored)."""
+    from norse.torch.functional.lif_box import LIFBoxFeedForwardState
+    cell = norse_lif_cell(tau_m=tau_m, v_th=v_th, v_reset=v_reset, dt=dt, dtype=dtype)
+
+    def step(v, i_in, **ignored):
+        z, state = cell(i_in, LIFBoxFeedForwardState(v=v))
+        return z, state.v
+    return step
+
+
 def simulate_reservoir(u_seq, W_rec, W_in, mu=RESERVOIR["mu"],
                        steps_per_sample=RESERVOIR["steps_per_sample"],
                        tau_s=RESERVOIR["tau_s"], tau_m=0.01, v_th=1.0, v_reset=0.0,
                        dt=1e-3, return_spikes=False, step=None):
     """Drive the network from rest with ``u_seq`` ``(T, d)``, each sample held for
     ``steps_per_sample`` steps of ``dt`` (input current ``mu + W_in @ u``, plus the
-    recurrent ``W_rec @ z`` of the previous step), neurons advanced by ``lif_step`` (or
-    ``step``: the grader silences or perturbs the network this way).  Returns the
+    recurrent ``W_rec @ z`` of the previous step), neurons advanced by norse's
+    ``LIFBoxCell`` (``norse_neuron``) or by ``step`` (the grader silences or perturbs the
+    network this way; ``lif_step`` gives the same model up to rounding).  Returns the
     exponential spike traces ``(T, N)`` read at the last step of every sample (and the
     spikes ``(T*steps_per_sample, N)`` if ``return_spikes``).  The same arithmetic, in the
     same order, as the notebook's ``simulate_reservoir``."""
-    step = lif_step if step is None else step
     n_neurons, dtype = W_rec.shape[0], W_rec.dtype
+    if step is None:
+        step = norse_neuron(tau_m=tau_m, v_th=v_th, v_reset=v_reset, dt=dt, dtype=dtype)
     drive = mu + torch.as_tensor(u_seq, dtype=dtype) @ W_in.to(dtype).T
     decay = math.exp(-dt / tau_s)
     v = torch.zeros(n_neurons, dtype=dtype)

@@ -156,3 +156,40 @@ def test_alternative_correct_answers_get_full_marks(tmp_path, style):
     wrong = {q: r["message"] for q, r in results.items()
              if q in style and r["score"] < r["max_score"]}
     assert not wrong, wrong
+
+
+# A reservoir written differently from the notebook's (its own simulation loop, lif_step
+# called with keyword arguments, a smaller network, 20 ms traces, another washout and
+# alpha): it runs the spiking network through lif_step, so it keeps its points under the
+# checks that silence or change the neurons.
+RESERVOIR_OWN_LOOP = {"reservoir": '''
+reservoir_washout = 150
+W_alt, W_in_alt = make_reservoir(n_exc=480, n_inh=120, seed=7)
+
+def run_alt(u_seq):
+    n = W_alt.shape[0]
+    drive = 0.3 + torch.as_tensor(u_seq, dtype=torch.float32) @ W_in_alt.T
+    v, z, x, out = torch.zeros(n), torch.zeros(n), torch.zeros(n), []
+    keep = math.exp(-1e-3 / 0.02)
+    for s in range(len(drive)):
+        for _ in range(3):
+            z, v = lif_step(v=v, i_in=drive[s] + W_alt @ z, tau_m=0.01, v_th=1.0, dt=1e-3)
+            x = keep * x + z
+        out.append(x.clone())
+    return torch.stack(out)
+
+X_alt = torch.cat([run_alt(u_all[:n_train]), u_all[:n_train]], 1).double()
+W_o, b_o = ridge_regression(X_alt[reservoir_washout:-1],
+                            u_all[reservoir_washout + 1:n_train].double(), 1.0)
+
+def reservoir_predict(u_seq):
+    u_seq = torch.as_tensor(u_seq, dtype=torch.float32)
+    X = torch.cat([run_alt(u_seq), u_seq], 1).double()
+    return (X @ W_o + b_o).to(u_seq.dtype)
+'''}
+
+
+def test_a_reservoir_written_differently_gets_its_points(tmp_path):
+    path = variant(A, tmp_path, replace=RESERVOIR_OWN_LOOP)
+    _, results, _ = grade(A, path)
+    assert results["reservoir"]["score"] == results["reservoir"]["max_score"], results["reservoir"]

@@ -465,7 +465,7 @@ def test_predictors_without_the_network_get_zero(name, baselines, solutions):
         assert torch.equal(baselines[model](u)[:30], baselines[model](u[:30]))
     message = _check(ns, "reservoir")
     assert message != "passed"
-    assert "lif_step replaced" in message, message
+    assert "neurons (reservoir_neuron and lif_step) replaced" in message, message
 
 
 NON_CAUSAL = {
@@ -513,7 +513,7 @@ def test_a_spiking_reservoir_passes_and_a_norse_only_one_does_not(solutions):
     ns.update(reservoir_predict=predict, reservoir_washout=res.washout)
     assert _check(ns, "reservoir") == "passed"
     ns["reservoir_predict"] = lambda u_seq: res.predict(u_seq)   # its own copy of lif_step
-    assert "lif_step replaced" in _check(ns, "reservoir")
+    assert "neurons (reservoir_neuron and lif_step) replaced" in _check(ns, "reservoir")
 
 
 # ---- whole notebooks in the sandbox (slow) ----------------------------------------------
@@ -536,5 +536,6 @@ def test_missing_reset_loses_only_lif_step(tmp_path):
                "sparse_ei_weights": MUTANTS["sparse_ei_weights"][0]}
     scores, results, report = grade(A, variant(A, tmp_path, replace=replace))
     lost = {q for q, s in scores.items() if s < results[q]["max_score"]}
-    # the reservoir is simulated with norse's LIFBoxCell, so it keeps its points
+    # the reservoir runs its neurons with norse (reservoir_neuron), so a wrong lif_step
+    # does not cost it its points
     assert lost == set(replace), json.dumps(results, indent=1)
