@@ -539,3 +539,28 @@ def test_missing_reset_loses_only_lif_step(tmp_path):
     # the reservoir runs its neurons with norse (reservoir_neuron), so a wrong lif_step
     # does not cost it its points
     assert lost == set(replace), json.dumps(results, indent=1)
+
+
+AR3_IN_NOTEBOOK = ("reservoir_washout = 100\n"
+                   "def reservoir_predict(u_seq):\n"
+                   "    return baselines['linear AR(3)'](u_seq).float()")
+RESERVOIR_PEEKING = (
+    "reservoir_washout = 100\n"
+    "F_all = features(traces_all, u_all).double()\n"
+    "W_out, b_out = ridge_regression(F_all[100:n_train - 1], u_all[101:n_train].double(), 0.1)\n"
+    "def reservoir_predict(u_seq):\n"
+    "    F = features(simulate_reservoir(u_seq, W_res, W_in_res), u_seq).double()\n"
+    "    ahead = torch.cat([u_seq[1:], u_seq[-1:]]).double()\n"
+    "    return (0.9 * (F @ W_out + b_out) + 0.1 * ahead).float()")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("body,reason", [
+    (AR3_IN_NOTEBOOK, "never fires"),       # the notebook's own AR(3): accurate, no network
+    (RESERVOIR_PEEKING, "must be causal"),  # the notebook's reservoir, peeking at u[t+1]
+], ids=["AR(3) in the notebook", "reservoir peeking ahead"])
+def test_wrong_reservoirs_get_zero_in_the_sandbox(tmp_path, body, reason):
+    scores, results, _ = grade(A, variant(A, tmp_path, replace={"reservoir": body}))
+    assert scores["reservoir"] == 0, results["reservoir"]
+    assert reason in results["reservoir"]["message"], results["reservoir"]
+    assert sum(scores.values()) == sum(r["max_score"] for r in results.values()) - 3
