@@ -27,7 +27,12 @@ class CheckFailed(AssertionError):
 
 
 class StudentError(CheckFailed):
-    """The student's code raised an exception."""
+    """The student's code raised an exception; ``kinds`` names its class and the classes
+    it derives from (so a subclass of ``ValueError`` counts as a ``ValueError``)."""
+
+    def __init__(self, message, kinds=()):
+        super().__init__(message)
+        self.kinds = tuple(kinds)
 
 
 class Registry:
@@ -118,7 +123,8 @@ class Submission:
                 raise StudentError("raised NotImplementedError: the exercise is not done yet")
             if kind == "EncodeError":
                 raise CheckFailed("returned a value that cannot be read back (wrong type?)")
-            raise StudentError(f"raised {kind if hasattr(__import__('builtins'), kind) else 'an exception'} on the grader's inputs (its message is not shown)")
+            raise StudentError(f"raised {kind if hasattr(__import__('builtins'), kind) else 'an exception'} on the grader's inputs (its message is not shown)",
+                               kinds=[str(k) for k in reply.get("bases") or [kind]])
         try:
             decoded = {k: codec.decode(v) for k, v in reply.items()
                        if k in ("value", "grads", "args")}
@@ -196,6 +202,9 @@ def expect_close(value, expected, what, rtol=1e-6, atol=1e-9, shape=True):
         np.complex128 if np.iscomplexobj(expected) else np.float64)
     if shape and got.shape != want.shape:
         raise CheckFailed(f"{what}: expected shape {want.shape}, got {got.shape}")
+    if got.size != want.size:   # shape=False still compares like with like (0-d and (1,) alike)
+        raise CheckFailed(f"{what}: expected {want.size} value(s), got an array of shape "
+                          f"{got.shape}")
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
         raise CheckFailed(f"{what}: the result contains NaN or inf")
     try:
@@ -205,6 +214,58 @@ def expect_close(value, expected, what, rtol=1e-6, atol=1e-9, shape=True):
     if not ok:
         err = np.max(np.abs(got - want)) if got.shape == want.shape else float("nan")
         raise CheckFailed(f"{what}: values differ from the expected ones beyond the tolerance")
+
+
+def expect_raises(call, exception, what):
+    """``call()`` (a ``sub.call`` in a lambda) must raise ``exception`` (a class name such as
+    ``"ValueError"``) or any subclass of it, as the spec allows."""
+    try:
+        call()
+    except StudentError as e:
+        if exception not in e.kinds:
+            raise CheckFailed(f"{what}: expected a {exception}, but the call {e}") from None
+        return
+    raise CheckFailed(f"{what}: expected a {exception}, but nothing was raised")
+
+
+# ---- trained models: not the course's own checkpoints ----------------------------------
+FINGERPRINT_DIM = 64          # random projections per model: distances kept within ~20 %
+FINGERPRINT_SEED = 20261201
+SHIPPED_FINGERPRINTS = "shipped_checkpoints.json"   # in the reference package (lib/)
+SAME_MODEL_RTOL = 0.02        # closer than 2 % of its size: the shipped model, barely changed
+
+
+def fingerprint(params):
+    """``{"shapes", "projection"}`` of a model's named parameters (name -> array): the
+    concatenated parameters projected on ``FINGERPRINT_DIM`` seeded random directions.  Tells
+    whether two models are (nearly) the same without storing their weights."""
+    names = sorted(params)
+    flat = np.concatenate([as_numpy(params[k], k).ravel() for k in names]) if names else np.zeros(0)
+    P = np.random.default_rng([FINGERPRINT_SEED, flat.size]).normal(size=(FINGERPRINT_DIM, flat.size))
+    return {"shapes": {k: list(np.shape(as_numpy(params[k], k))) for k in names},
+            "projection": (P @ flat / np.sqrt(FINGERPRINT_DIM)).tolist()}
+
+
+def is_shipped_model(params, shipped):
+    """True when ``params`` match the fingerprint ``shipped`` (same shapes, projections within
+    ``SAME_MODEL_RTOL``)."""
+    mine = fingerprint({k: params[k] for k in shipped["shapes"] if k in params})
+    if mine["shapes"] != shipped["shapes"]:
+        return False
+    a, b = np.asarray(mine["projection"]), np.asarray(shipped["projection"])
+    return bool(np.linalg.norm(a - b) <= SAME_MODEL_RTOL * max(np.linalg.norm(b), 1e-12))
+
+
+def expect_not_shipped(params, ref, key, what):
+    """A trained model must be the student's own, not a checkpoint the course ships (04, 05)."""
+    import json
+    import os
+    path = os.path.join(os.path.dirname(ref.__file__), SHIPPED_FINGERPRINTS)
+    with open(path, encoding="utf-8") as f:
+        shipped = json.load(f).get(key)
+    if shipped is not None and is_shipped_model(params, shipped):
+        raise CheckFailed(f"{what} has (nearly) the weights of the checkpoint the course ships "
+                          "with assignments 04 and 05: train your own model in this notebook")
 
 
 def expect(condition, message):

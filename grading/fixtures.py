@@ -82,12 +82,25 @@ def probe_euler(scale):
 
 @fixture("ctrnn_shell")
 def ctrnn_shell(W_rec, W_in, b, readout_weight, readout_bias, tau, dt):
-    """An ``nn.Module`` with the CT-RNN's parameters and readout, and no forward."""
+    """An ``nn.Module`` with the CT-RNN's parameters, readout, attributes, and the update
+    of the spec (``forward(x_seq, h0=None)`` and the release's convenience ``step(h, x)``),
+    so that a ``closed_loop`` written with the model's own methods works on it."""
     import torch
     from torch import nn
 
     class Shell(nn.Module):
-        pass
+        def step(self, h, x):
+            drive = h @ self.W_rec.T + x @ self.W_in.T + self.b
+            return h + self.dt * (-h + torch.tanh(drive)) / self.tau
+
+        def forward(self, x_seq, h0=None):
+            h = x_seq.new_zeros(x_seq.shape[1], self.W_rec.shape[0]) if h0 is None else h0
+            hs = []
+            for x in x_seq:
+                h = self.step(h, x)
+                hs.append(h)
+            h_seq = torch.stack(hs)
+            return self.readout(h_seq), h_seq
 
     m = Shell()
     m.W_rec = nn.Parameter(W_rec.clone())
@@ -151,11 +164,13 @@ def probe_apply_dale(offset):
 
 @fixture("eirnn_shell")
 def eirnn_shell(W_rec, W_in, b, readout_weight, readout_bias, n_exc, n_inh, tau_E, tau_I,
-                dt, probe_scale):
+                dt, probe_scale, W_rec_raw=None):
     """An ``nn.Module`` with the E/I RNN's parameters and attributes.
 
-    ``W_rec`` is stored as given (it already obeys Dale's law, and ``W_rec_raw`` holds the
-    same values); ``forward`` is a probe (not the exercise's update):
+    The property ``W_rec`` returns ``W_rec`` as given (it already obeys Dale's law);
+    ``W_rec_raw`` holds the unconstrained parameter it comes from (``W_rec`` itself when not
+    given), so that code stepping with the raw weights is told apart; ``forward`` is a
+    probe (not the exercise's update):
     ``r + probe_scale*dt/tau_E*(-r + tanh(r @ W_rec.T + x @ W_in.T + b))`` for every unit.
     """
     import torch
@@ -177,7 +192,7 @@ def eirnn_shell(W_rec, W_in, b, readout_weight, readout_bias, n_exc, n_inh, tau_
             return self.readout(r_seq[..., :self.n_exc]), r_seq
 
     m = Shell()
-    m.W_rec_raw = nn.Parameter(W_rec.clone())
+    m.W_rec_raw = nn.Parameter((W_rec if W_rec_raw is None else W_rec_raw).clone())
     m.register_buffer("fixed_W_rec", W_rec.clone())
     m.W_in = nn.Parameter(W_in.clone())
     m.b = nn.Parameter(b.clone())

@@ -7,7 +7,8 @@ import torch
 
 from grading import fixtures
 from grading.checks import (CheckFailed, Fixture, Handle, Registry, expect, expect_close,
-                            expect_dtype, expect_shape, expect_unchanged, rng)
+                            expect_dtype, expect_not_shipped, expect_shape, expect_unchanged,
+                            rng)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -161,10 +162,9 @@ def CTRNN(sub, ref):
             what = (f"CTRNN(3, 6, 2, tau=0.3, dt=0.07) with parameters set by name, forward on "
                     f"x_seq of shape (9, 4, 3), {dtype}, h0 "
                     + ("None" if h_init is None else "given"))
-            kwargs = {} if h_init is None else {"h0": h_init}
-            got, reply = sub.call(m, x_seq, return_args=True, no_grad=True,
-                                  swap={"euler_step": Fixture("probe_euler", **probe_params)},
-                                  **kwargs)
+            args = (x_seq,) if h_init is None else (x_seq, h_init)
+            got, reply = sub.call(m, *args, return_args=True, no_grad=True,
+                                  swap={"euler_step": Fixture("probe_euler", **probe_params)})
             expect(isinstance(got, (tuple, list)) and len(got) == 2,
                    f"{what}: forward must return (y_seq, h_seq)")
             y, hs = got
@@ -180,7 +180,7 @@ def CTRNN(sub, ref):
             expect(ok, f"{what}: (y_seq, h_seq) differ from the expected ones (checked with "
                        "your euler_step replaced by a known update, and without): h_t must be "
                        "one step from h_(t-1) with input x_t, y_t the readout of h_t")
-            expect_unchanged([x_seq], reply["args"], "CTRNN.forward")
+            expect_unchanged(list(args), reply["args"], "CTRNN.forward")
 
 
 # ---- ctrnn_ode_step ----------------------------------------------------------------------
@@ -311,24 +311,25 @@ def closed_loop(sub, ref):
         h0 = _t(g.normal(scale=0.5, size=(4, N)), dtype)
         what = (f"closed_loop(model, x0 (4, 3), h0 (4, 6), n_steps={n_steps}) for a model with "
                 f"tau={tau}, dt={dt}, {dtype}")
-        got, reply = sub.call("closed_loop", fx, x0, h0, n_steps, swap=swap, grad_wrt=[1])
+        got, reply = sub.call("closed_loop", fx, x0, h0, n_steps, swap=swap, grad_wrt=[1, 2])
         _expect_tensor(got, dtype, what)
         expect_shape(got, (n_steps, 4, D), what)
         wants = []
         for step in (ref.euler_step, probe):
-            xx = x0.clone().requires_grad_(True)
-            out = _loop(step, w, tau, dt, xx, h0, n_steps)
+            xx, hh = x0.clone().requires_grad_(True), h0.clone().requires_grad_(True)
+            out = _loop(step, w, tau, dt, xx, hh, n_steps)
             out.sum().backward()
-            wants.append((out.detach(), xx.grad))
-        grads = reply["grads"][0]
+            wants.append((out.detach(), (xx.grad, hh.grad)))
+        grads = reply["grads"]
         expect(any(_is_close(got, v, dtype) for v, _ in wants),
                f"{what}: the outputs differ from the expected ones (checked with your "
                "euler_step replaced by a known update, and without): each step advances h "
                "once with input x, then the output becomes the next input")
-        expect(grads is not None and any(_is_close(got, v, dtype) and _is_close(grads, gr, dtype)
-                                         for v, gr in wants),
-               f"{what}: the gradient of sum(outputs) with respect to x0 is wrong or missing "
-               "(closed_loop must stay differentiable: no detach, no torch.no_grad)")
+        for k, arg in ((0, "x0"), (1, "h0")):
+            expect(grads[k] is not None and any(_is_close(got, v, dtype) and _is_close(grads[k], gr[k], dtype)
+                                                for v, gr in wants),
+                   f"{what}: the gradient of sum(outputs) with respect to {arg} is wrong or "
+                   "missing (closed_loop must stay differentiable: no detach, no torch.no_grad)")
     # inputs unchanged (without swap)
     w = _weights(54, N, D, torch.float64, n_out=D)
     fx, _ = _shell(w, tau, dt)
@@ -424,6 +425,7 @@ def ctrnn_model(sub, ref):
     N = p["W_rec"].shape[0]
     expect(tuple(p["W_in"].shape) == (N, 3) and tuple(p["readout.weight"].shape) == (3, N),
            "ctrnn_model must read the 3 Lorenz coordinates and predict 3 (n_in = n_out = 3)")
+    expect_not_shipped(p, ref, "ctrnn", "ctrnn_model")
     try:
         tau, dt = float(info["attrs"]["tau"]), float(info["attrs"]["dt"])
     except (TypeError, ValueError, KeyError):

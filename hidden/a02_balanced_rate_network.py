@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from grading.checks import (CheckFailed, as_numpy, Fixture, Handle, Registry, SeededGenerator,
+                            expect_not_shipped, expect_raises,
                             StudentError, expect, expect_close, expect_shape,
                             expect_unchanged, rng)
 
@@ -32,26 +33,60 @@ def _expect_tensor(x, dtype, what):
 
 
 def _expect_raises_value_error(sub, what, *args):
-    try:
-        sub.call("balanced_weights", *args)
-    except StudentError as e:
-        if "ValueError" not in str(e).split(":")[0]:
-            raise CheckFailed(f"{what}: expected a ValueError, but {e}") from None
-        return
-    raise CheckFailed(f"{what}: expected a ValueError, but no exception was raised")
+    expect_raises(lambda: sub.call("balanced_weights", *args), "ValueError", what)
+
+
+# ---- the notebook's default dtype ---------------------------------------------------------
+def _torch(attr):
+    return {"name": "torch", "attr": attr}
+
+
+def _default_dtype(sub):
+    """The default dtype of the notebook's process (a notebook may change it)."""
+    return sub.call(_torch("get_default_dtype"))
+
+
+class _DefaultDtype:
+    """Calls made inside ``with _DefaultDtype(sub, dtype):`` run with the worker's default
+    dtype set to ``dtype``; the notebook's own default is restored afterwards."""
+
+    def __init__(self, sub, dtype):
+        self.sub, self.dtype = sub, dtype
+
+    def __enter__(self):
+        self.saved = _default_dtype(self.sub)
+        self.sub.call(_torch("set_default_dtype"), self.dtype)
+
+    def __exit__(self, *exc):
+        self.sub.call(_torch("set_default_dtype"), self.saved)
+
+
+def _other_float(dtype):
+    return torch.float32 if dtype == torch.float64 else torch.float64
+
+
+def _expect_default_dtype(got, dtype, what):
+    expect(got.dtype == dtype, f"{what}: expected the default dtype of the notebook's process "
+                               f"({dtype}), got {got.dtype}")
 
 
 # ---- dale_signs ---------------------------------------------------------------------------
 @QUESTIONS.question("dale_signs", points=1)
 def dale_signs(sub, ref):
+    default = _default_dtype(sub)
     for n_exc, n_inh in ((5, 3), (1, 7), (4, 0)):
         what = f"dale_signs({n_exc}, {n_inh})"
         got = sub.call("dale_signs", n_exc, n_inh)
         expect(_is_tensor(got), f"{what}: expected a torch tensor, got {type(got).__name__}")
-        expect(got.dtype == torch.float32,
-               f"{what}: expected the default dtype torch.float32, got {got.dtype}")
+        _expect_default_dtype(got, default, what)
         expect_close(got, ref.dale_signs(n_exc, n_inh),
                      f"{what} (length n_exc + n_inh, excitatory neurons first)", rtol=0, atol=0)
+    other = _other_float(default)
+    with _DefaultDtype(sub, other):
+        got = sub.call("dale_signs", 3, 2)
+    what = f"dale_signs(3, 2) called while the default dtype is {other}"
+    expect(_is_tensor(got), f"{what}: expected a torch tensor, got {type(got).__name__}")
+    _expect_default_dtype(got, other, what)
 
 
 # ---- apply_dale ---------------------------------------------------------------------------
@@ -78,11 +113,10 @@ def apply_dale(sub, ref):
 
 
 # ---- balanced_weights ---------------------------------------------------------------------
-def _check_structure(W, n_exc, n_inh, K, J, g, what):
+def _check_structure(W, n_exc, n_inh, K, J, g, what, dtype):
     N = n_exc + n_inh
     expect(_is_tensor(W), f"{what}: expected a torch tensor, got {type(W).__name__}")
-    expect(W.dtype == torch.float32,
-           f"{what}: expected the default dtype torch.float32, got {W.dtype}")
+    _expect_default_dtype(W, dtype, what)
     expect_shape(W, (N, N), what)
     W = W.double()
     expect(bool(torch.all(torch.diagonal(W) == 0)),
@@ -105,7 +139,8 @@ def _check_structure(W, n_exc, n_inh, K, J, g, what):
 
 @QUESTIONS.question("balanced_weights", points=3)
 def balanced_weights(sub, ref):
-    torch_seed = {"name": "torch", "attr": "manual_seed"}   # the notebook's global RNG
+    torch_seed = _torch("manual_seed")   # the notebook's global RNG
+    default = _default_dtype(sub)
 
     # structure, with K at its largest allowed value (min(n_exc, n_inh) - 1) and at its
     # smallest (K = 1, here also min(n_exc, n_inh) - 1)
@@ -113,7 +148,7 @@ def balanced_weights(sub, ref):
                                   (9, 16, 8, 0.5, 1.2), (6, 2, 1, 0.9, 2.0)):
         what = f"balanced_weights({n_exc}, {n_inh}, K={K}, J={J}, g={g}, generator)"
         W = sub.call("balanced_weights", n_exc, n_inh, K, J, g, SeededGenerator(31 + K))
-        _check_structure(W, n_exc, n_inh, K, J, g, what)
+        _check_structure(W, n_exc, n_inh, K, J, g, what, default)
 
     # reproducible with the generator alone, whatever the global RNG state
     what = "balanced_weights(40, 20, 6, 1.0, 2.0, generator)"
@@ -127,7 +162,7 @@ def balanced_weights(sub, ref):
     except CheckFailed:
         pass
     W2 = sub.call("balanced_weights", 40, 20, 6, 1.0, 2.0, SeededGenerator(5))
-    _check_structure(W1, 40, 20, 6, 1.0, 2.0, what)
+    _check_structure(W1, 40, 20, 6, 1.0, 2.0, what, default)
     expect(bool(torch.equal(W1, W2)),
            f"{what}: two calls with generators seeded alike must give the same matrix, "
            "whatever the state of torch's global random generator (draw only from generator)")
@@ -140,7 +175,7 @@ def balanced_weights(sub, ref):
     n_exc, n_inh, K = 200, 50, 10
     what = f"balanced_weights({n_exc}, {n_inh}, K={K}, J=1, g=1.5, generator)"
     W = sub.call("balanced_weights", n_exc, n_inh, K, 1.0, 1.5, SeededGenerator(77))
-    W = _check_structure(W, n_exc, n_inh, K, 1.0, 1.5, what)
+    W = _check_structure(W, n_exc, n_inh, K, 1.0, 1.5, what, default)
     N = n_exc + n_inh
     for cols, n_pop, label in ((slice(0, n_exc), n_exc, "excitatory"),
                                (slice(n_exc, N), n_inh, "inhibitory")):
@@ -152,6 +187,33 @@ def balanced_weights(sub, ref):
                f"{what}: the number of postsynaptic targets of each {label} neuron should "
                "vary as for partners drawn uniformly at random without replacement (its "
                f"variance is {ratio:.2f} times the expected one)")
+
+    # E and I partners drawn independently, each population excluding only the neuron
+    # itself: row i's excitatory partners (indices j) and inhibitory ones (n_exc + j) must
+    # not repeat the same j, and I neuron n_exc + i must be a possible partner of E neuron i
+    # (and E neuron i of I neuron n_exc + i).  Expected: overlap K*K/n_pop = 2 per row,
+    # 20 such "diagonal" pairs in all; reused draws give an overlap near K, a shared
+    # exclusion none at all.
+    n_pop, K = 50, 10
+    what = f"balanced_weights({n_pop}, {n_pop}, K={K}, J=1, g=1.5, generator)"
+    W = sub.call("balanced_weights", n_pop, n_pop, K, 1.0, 1.5, SeededGenerator(91))
+    W = _check_structure(W, n_pop, n_pop, K, 1.0, 1.5, what, default)
+    E, I = W[:, :n_pop] != 0, W[:, n_pop:] != 0
+    overlap = float((E & I).sum(dim=1).double().mean())
+    expect(overlap < K / 2,
+           f"{what}: the inhibitory partners of a neuron repeat the positions of its "
+           f"excitatory partners ({overlap:.1f} of {K} on average): draw them separately")
+    cross = int(torch.diagonal(I[:n_pop]).sum()) + int(torch.diagonal(E[n_pop:]).sum())
+    expect(cross >= 5,
+           f"{what}: excitatory neuron i never receives input from inhibitory neuron "
+           "n_exc + i (or inhibitory neuron n_exc + i from excitatory neuron i): only the "
+           "neuron itself is excluded, within its own population")
+    other = _other_float(default)
+    with _DefaultDtype(sub, other):
+        W = sub.call("balanced_weights", 9, 6, 2, 1.0, 2.0, SeededGenerator(3))
+    _check_structure(W, 9, 6, 2, 1.0, 2.0,
+                     f"balanced_weights(9, 6, K=2, ...) called while the default dtype is {other}",
+                     other)
 
     # impossible K
     _expect_raises_value_error(sub, "balanced_weights(10, 6, K=0, ...)", 10, 6, 0, 1.0, 2.0,
@@ -371,8 +433,7 @@ def EIRNN(sub, ref):
     # rounded to the default dtype before use: ~6e-8 relative in dt/tau, ~5e-8 absolute in
     # rates and outputs of order 1 after 6 steps)
     for dtype, rtol, atol in ((torch.float32, 1e-4, 1e-5), (torch.float64, 1e-6, 1e-6)):
-        if dtype == torch.float64:
-            sub.call(m.double)
+        sub.call(m.double if dtype == torch.float64 else m.float)
         params = _ei_params(2602, n_in, n_exc, n_inh, n_out, dtype)
         try:
             _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, (0,), None, *dims)
@@ -414,7 +475,9 @@ def ei_closed_loop(sub, ref):
     what = (f"ei_closed_loop(model, x0, r0, {n_steps}) for a model with n_exc={n_exc}, "
             f"n_inh={n_inh}, tau_E={tau_E}, tau_I={tau_I}, dt={dt}, x0 of shape (4, 3), "
             "r0 of shape (4, 9)")
-    params = {"W_rec_raw": W, "W_in": W_in, "b": b, "readout.weight": Wo, "readout.bias": bo}
+    # W_rec_raw of both signs with a nonzero diagonal: stepping with it instead of the
+    # Dale-constrained W_rec (zero diagonal) gives other outputs
+    params = {"W_rec_raw": raw, "W_in": W_in, "b": b, "readout.weight": Wo, "readout.bias": bo}
     fallback = False
     # forward-Euler updates: 1e-6 relative in float64 (see EIRNN)
     for dtype, rtol, atol in ((torch.float64, 1e-6, 1e-6), (torch.float32, 1e-4, 1e-5)):
@@ -425,11 +488,12 @@ def ei_closed_loop(sub, ref):
         want = ref.ei_closed_loop(lib_m, x_ref, rt, n_steps)
         want_grad = torch.autograd.grad(want.sum(), x_ref)[0]
         x_probe = xt.clone().requires_grad_(True)
-        probe = _probe_closed_loop(P["W_rec_raw"], P["W_in"], P["b"], P["readout.weight"],
+        Wd = _t(W, dtype)
+        probe = _probe_closed_loop(Wd, P["W_in"], P["b"], P["readout.weight"],
                                    P["readout.bias"], n_exc, tau_E, dt, scale, x_probe, rt,
                                    n_steps)
         probe_grad = torch.autograd.grad(probe.sum(), x_probe)[0]
-        shell = Fixture("eirnn_shell", W_rec=P["W_rec_raw"], W_in=P["W_in"], b=P["b"],
+        shell = Fixture("eirnn_shell", W_rec=Wd, W_rec_raw=P["W_rec_raw"], W_in=P["W_in"], b=P["b"],
                         readout_weight=P["readout.weight"], readout_bias=P["readout.bias"],
                         n_exc=n_exc, n_inh=n_inh, tau_E=tau_E, tau_I=tau_I, dt=dt,
                         probe_scale=scale)
@@ -445,8 +509,7 @@ def ei_closed_loop(sub, ref):
         if fallback:
             model = sub.call("EIRNN", n_in, n_exc, n_inh, n_in, tau_E=tau_E, tau_I=tau_I,
                              dt=dt, keep="cl_model")
-            if dtype == torch.float64:
-                sub.call(model.double)
+            sub.call(model.double if dtype == torch.float64 else model.float)
             sub.set_params(model, P)
             got, reply = sub.call("ei_closed_loop", model, xt, rt, n_steps, grad_wrt=[1],
                                   return_args=True)
@@ -501,6 +564,7 @@ def ei_model(sub, ref):
         expect(k in params, f"ei_model: the model has no parameter named {k}")
         expect_shape(params[k], shape, f"ei_model: parameter {k}")
         expect(bool(torch.all(torch.isfinite(params[k]))), f"ei_model: parameter {k} is not finite")
+    expect_not_shipped(params, ref, "eirnn", "ei_model")
     W = attrs.get("W_rec")
     expect(_is_tensor(W) and tuple(W.shape) == (N, N),
            "ei_model.W_rec should be a tensor of shape (N, N)")

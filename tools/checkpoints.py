@@ -19,6 +19,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 SHIPPED_TO = ["04_dynamical_analysis", "05_synthesis"]
+# A seed no notebook uses: a student who trains with the notebooks' recipe and seeds gets a
+# model of their own, never a copy of the shipped one (the hidden checks of 01 and 02 refuse
+# a copy, see write_fingerprints).
+SHIPPED_SEED = 2026
 
 
 def _save(model, info, path):
@@ -30,7 +34,7 @@ def _save(model, info, path):
     return path
 
 
-def save_ctrnn_checkpoint(path, seed=0):
+def save_ctrnn_checkpoint(path, seed=SHIPPED_SEED):
     import torch
     from lib.ctrnn import train_ctrnn
     from lib.task import lorenz_task
@@ -38,7 +42,7 @@ def save_ctrnn_checkpoint(path, seed=0):
     return _save(*train_ctrnn(lorenz_task(), seed=seed), path)
 
 
-def save_eirnn_checkpoint(path, seed=0):
+def save_eirnn_checkpoint(path, seed=SHIPPED_SEED):
     import torch
     from lib.ei import train_eirnn
     from lib.task import lorenz_task
@@ -59,7 +63,27 @@ def write_checkpoints(root=ROOT, force=False):
         for t in targets[1:]:
             os.makedirs(os.path.dirname(t), exist_ok=True)
             shutil.copyfile(targets[0], t)
+    write_fingerprints(root)
     return first
+
+
+def write_fingerprints(root=ROOT):
+    """``lib/shipped_checkpoints.json``: fingerprints of the shipped checkpoints, so that the
+    hidden checks of 01 and 02 can refuse a copied checkpoint (``grading.checks``)."""
+    import json
+    import torch
+    from grading.checks import SHIPPED_FINGERPRINTS, fingerprint
+    folder = os.path.join(root, "source", SHIPPED_TO[0], "checkpoints")
+    out = {}
+    for key in ("ctrnn", "eirnn"):
+        path = os.path.join(folder, key + ".pt")
+        if os.path.exists(path):
+            out[key] = fingerprint(torch.load(path, map_location="cpu", weights_only=True)["state_dict"])
+    target = os.path.join(root, "lib", SHIPPED_FINGERPRINTS)
+    with open(target, "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    return target
 
 
 def main(argv=None):

@@ -192,6 +192,9 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
     os.makedirs(os.path.join(stage, "lib"))
     for ref_module in ["__init__", *reference_modules(name, root)]:
         shutil.copy(os.path.join(root, "lib", ref_module + ".py"), os.path.join(stage, "lib"))
+    for data in sorted(os.listdir(os.path.join(root, "lib"))):   # reference data (fingerprints)
+        if data.endswith(".json"):
+            shutil.copy(os.path.join(root, "lib", data), os.path.join(stage, "lib"))
     os.makedirs(os.path.join(stage, "hidden"))
     shutil.copy(os.path.join(root, "hidden", "__init__.py"), os.path.join(stage, "hidden"))
     shutil.copy(os.path.join(root, "hidden", spec["hidden"].split(".")[-1] + ".py"),

@@ -47,7 +47,8 @@ class LocalSub:
         except NotImplementedError:
             raise StudentError("raised NotImplementedError") from None
         except Exception as e:  # noqa: BLE001
-            raise StudentError(f"raised {type(e).__name__}: {e}") from None
+            raise StudentError(f"raised {type(e).__name__}: {e}",
+                               kinds=[c.__name__ for c in type(e).__mro__]) from None
         value = codec.decode(codec.encode(result))
         if return_args:
             return value, {"args": codec.decode(codec.encode(args))}

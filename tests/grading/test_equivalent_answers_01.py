@@ -194,7 +194,55 @@ def valid_prediction_time(pred, true, std, dt, threshold=0.5, lyapunov_exponent=
 }
 
 
-@pytest.mark.parametrize("style", [STYLE_EINSUM, STYLE_LINEAR], ids=["einsum", "linear"])
+# closed_loop through the model's own methods: forward (in the CTRNN contract) one sample
+# at a time, or the release's convenience step(h, x)
+STYLE_MODEL_METHODS = {
+    # a class written exactly to the contract: no extra constructor arguments, no step()
+    # (the notebook's own cells must work with it: init_ctrnn, training, evaluation)
+    "CTRNN": '''
+class CTRNN(nn.Module):
+    def __init__(self, n_in, n_hidden, n_out, tau=0.04, dt=0.02):
+        super().__init__()
+        self.tau, self.dt = tau, dt
+        self.W_rec = nn.Parameter(torch.zeros(n_hidden, n_hidden))
+        self.W_in = nn.Parameter(torch.zeros(n_hidden, n_in))
+        self.b = nn.Parameter(torch.zeros(n_hidden))
+        self.readout = nn.Linear(n_hidden, n_out)
+
+    def forward(self, x_seq, h0=None):
+        h = torch.zeros(x_seq.shape[1], self.W_rec.shape[0], dtype=x_seq.dtype) if h0 is None else h0
+        hs = []
+        for x in x_seq:
+            h = euler_step(h, x, self.W_rec, self.W_in, self.b, self.tau, self.dt)
+            hs.append(h)
+        hs = torch.stack(hs)
+        return self.readout(hs), hs
+''',
+    "closed_loop": '''
+def closed_loop(model, x0, h0, n_steps):
+    outs, h, x = [], h0, x0
+    for _ in range(n_steps):
+        y_seq, h_seq = model(x[None], h)
+        h, x = h_seq[0], y_seq[0]
+        outs.append(x)
+    return torch.stack(outs)
+''',
+}
+STYLE_STEP_METHOD = {
+    "closed_loop": '''
+def closed_loop(model, x0, h0, n_steps):
+    outs, h, x = [], h0, x0
+    for _ in range(n_steps):
+        h = model.step(h, x)
+        x = model.readout(h)
+        outs.append(x)
+    return torch.stack(outs)
+''',
+}
+
+
+@pytest.mark.parametrize("style", [STYLE_EINSUM, STYLE_LINEAR, STYLE_MODEL_METHODS, STYLE_STEP_METHOD],
+                         ids=["einsum", "linear", "forward", "step"])
 def test_alternative_correct_answers_get_full_marks(tmp_path, style):
     path = variant(A, tmp_path, replace=style)
     _, results, _ = grade(A, path)

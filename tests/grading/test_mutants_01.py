@@ -48,7 +48,46 @@ def ctrnn_ode_step(model, h, x, dt, method="rk4", adjoint=False):
 }
 
 
-@pytest.mark.parametrize("group", [MUTANTS, MUTANTS_B], ids=["A", "B"])
+# the initial state cut from the graph (no gradient reaches h0), and a forward that writes
+# its state into the h0 it was given
+MUTANTS_C = {
+    "closed_loop": '''
+def closed_loop(model, x0, h0, n_steps):
+    h, x, outs = h0.detach(), x0, []
+    for _ in range(n_steps):
+        h = euler_step(h, x, model.W_rec, model.W_in, model.b, model.tau, model.dt)
+        x = model.readout(h)
+        outs.append(x)
+    return torch.stack(outs)''',
+    "CTRNN": '''
+class CTRNN(nn.Module):
+    def __init__(self, n_in, n_hidden, n_out, tau=0.04, dt=0.02):
+        super().__init__()
+        self.tau, self.dt = float(tau), float(dt)
+        self.W_rec = nn.Parameter(torch.randn(n_hidden, n_hidden) * (0.5 / math.sqrt(n_hidden)))
+        self.W_in = nn.Parameter(torch.randn(n_hidden, n_in) * (0.5 / math.sqrt(n_in)))
+        self.b = nn.Parameter(torch.zeros(n_hidden))
+        self.readout = nn.Linear(n_hidden, n_out)
+
+    def step(self, h, x):
+        return euler_step(h, x, self.W_rec, self.W_in, self.b, self.tau, self.dt)
+
+    def forward(self, x_seq, h0=None):
+        h = h0 if h0 is not None else x_seq.new_zeros(x_seq.shape[1], self.W_rec.shape[0])
+        hs = []
+        for x in x_seq:
+            new = self.step(h, x)
+            if h0 is not None and not h.requires_grad:
+                h.copy_(new)          # in place: the caller's h0 changes
+                new = h.clone()
+            h = new
+            hs.append(h)
+        h_seq = torch.stack(hs)
+        return self.readout(h_seq), h_seq''',
+}
+
+
+@pytest.mark.parametrize("group", [MUTANTS, MUTANTS_B, MUTANTS_C], ids=["A", "B", "C"])
 def test_mutants_lose_exactly_their_points(tmp_path, group):
     path = variant(A, tmp_path, replace=group)
     scores, results, _ = grade(A, path)
@@ -59,7 +98,7 @@ def test_mutants_lose_exactly_their_points(tmp_path, group):
 
 
 def test_untrained_model_fails(tmp_path):
-    path = variant(A, tmp_path, replace={"ctrnn_model": "ctrnn_model = CTRNN(3, 128, 3, seed=0)"})
+    path = variant(A, tmp_path, replace={"ctrnn_model": "ctrnn_model = CTRNN(3, 128, 3)"})
     scores, results, _ = grade(A, path)
     lost = {q for q, s in scores.items() if s < results[q]["max_score"]}
     assert lost == {"ctrnn_model"}, {q: results[q]["message"] for q in scores}

@@ -41,12 +41,13 @@ class InProcess(Submission):
             reply = getattr(server, "op_" + message["op"])(message)
             reply["ok"] = True
         except Exception as e:  # noqa: BLE001
-            reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300]}
+            reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300],
+                     "bases": [c.__name__ for c in type(e).__mro__]}
         reply = codec.loads(codec.dumps(reply))
         if not reply["ok"]:
             if reply["error"] == "NotImplementedError":
                 raise StudentError("raised NotImplementedError: the exercise is not done yet")
-            raise StudentError(f"raised {reply['error']}: {reply['message']}")
+            raise StudentError(f"raised {reply['error']}: {reply['message']}", kinds=reply["bases"])
         return {k: codec.decode(v) for k, v in reply.items() if k in ("value", "grads", "args")}
 
 
@@ -86,6 +87,10 @@ MUTANTS = {
         "integer signs": '''
             def dale_signs(n_exc, n_inh):
                 return torch.tensor([1] * n_exc + [-1] * n_inh)''',
+        "float32 hard-coded": '''
+            def dale_signs(n_exc, n_inh):
+                return torch.cat([torch.ones(n_exc, dtype=torch.float32),
+                                  -torch.ones(n_inh, dtype=torch.float32)])''',
     },
     "apply_dale": {
         "no absolute value": '''
@@ -102,6 +107,31 @@ MUTANTS = {
                 return W_raw.abs_().mul_(signs)''',
     },
     "balanced_weights": {
+        "inhibitory partners reuse the excitatory draw": '''
+            def balanced_weights(n_exc, n_inh, K, J, g, generator):
+                if not 1 <= K <= min(n_exc, n_inh) - 1:
+                    raise ValueError("K")
+                N = n_exc + n_inh
+                W = torch.zeros(N, N)
+                for i in range(N):
+                    order = torch.randperm(max(n_exc, n_inh), generator=generator)
+                    e = [j for j in order.tolist() if j < n_exc and j != i][:K]
+                    k = [j for j in order.tolist() if j < n_inh and n_exc + j != i][:K]
+                    W[i, e] = J / math.sqrt(K)
+                    W[i, [n_exc + j for j in k]] = -g * J / math.sqrt(K)
+                return W''',
+        "one exclusion for both populations": '''
+            def balanced_weights(n_exc, n_inh, K, J, g, generator):
+                if not 1 <= K <= min(n_exc, n_inh) - 1:
+                    raise ValueError("K")
+                N = n_exc + n_inh
+                W = torch.zeros(N, N)
+                for i in range(N):
+                    own = i if i < n_exc else i - n_exc     # the neuron's index in its population
+                    for s, n, w in ((0, n_exc, J / math.sqrt(K)), (n_exc, n_inh, -g * J / math.sqrt(K))):
+                        c = torch.arange(n); c = c[c != own]
+                        W[i, s + c[torch.randperm(len(c), generator=generator)[:K]]] = w
+                return W''',
         "autapses allowed": '''
             def balanced_weights(n_exc, n_inh, K, J, g, generator):
                 if not 1 <= K <= min(n_exc, n_inh) - 1:
@@ -224,6 +254,15 @@ MUTANTS = {
                     x = model.readout(r[..., :model.n_exc])
                     outs.append(x)
                 return torch.stack(outs)''',
+        "raw weights": '''
+            def ei_closed_loop(model, x0, r0, n_steps):
+                r, x, outs = r0, x0, []
+                tau = torch.cat([torch.full((model.n_exc,), model.tau_E), torch.full((model.n_inh,), model.tau_I)]).to(r0)
+                for _ in range(n_steps):
+                    r = r + model.dt / tau * (-r + torch.relu(r @ model.W_rec_raw.T + x @ model.W_in.T + model.b))
+                    x = model.readout(r[..., :model.n_exc])
+                    outs.append(x)
+                return torch.stack(outs)''',
         "detached": '''
             def ei_closed_loop(model, x0, r0, n_steps):
                 import lib.ei
@@ -311,7 +350,7 @@ def test_notebook_mutants_and_untrained_model(tmp_path):
     replace = {
         "apply_dale": "def apply_dale(W_raw, signs):\n    return W_raw * signs",
         "balanced_weights": textwrap.dedent(MUTANTS["balanced_weights"]["autapses allowed"]),
-        "ei_model": "ei_model = EIRNN(3, 32, 8, 3, seed=0)",
+        "ei_model": "ei_model = EIRNN(3, 32, 8, 3)",
     }
     path = variant(A, tmp_path, replace=replace)
     scores, results, _ = grade(A, path)
