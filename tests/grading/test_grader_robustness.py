@@ -394,20 +394,26 @@ def _otter(zip_path, nb, out, env):
 
 @pytest.mark.slow
 @ROOT_ONLY
-def test_otter_grades_the_solution_with_a_private_tmpdir(zip_00, tmp_path):
+@pytest.mark.parametrize("namespaces", [True, False], ids=["namespaces", "unshare-denied"])
+def test_otter_grades_the_solution_with_a_private_tmpdir(zip_00, tmp_path, namespaces):
     private = tmp_path / "private-tmp"
     private.mkdir(mode=0o700)
     os.chmod(tmp_path, 0o700)
     out = tmp_path / "out"
     out.mkdir()
     env = dict(os.environ, TMPDIR=str(private))
+    if not namespaces:
+        env[isolation.SIMULATE_DENIED_ENV] = "1"
     proc = _otter(zip_00, os.path.join(ROOT, "source", "00_introduction", "00_introduction.ipynb"),
                   out, env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((out / "results.json").read_text())
     score = sum(t.get("score", 0) for t in results["tests"])
     assert score == sum(t.get("max_score", 0) for t in results["tests"]) == 15
-    assert "own mount namespace" in proc.stdout
+    if namespaces:
+        assert "own mount namespace" in proc.stdout and "own PID namespace" in proc.stdout
+    else:  # the report says what was missing
+        assert "NO private file system view" in proc.stdout and "NO PID namespace" in proc.stdout
     # the private copies of lib/, hidden/ and the verdicts are gone
     assert not [p for p in os.listdir(private) if p.startswith("grading-")], os.listdir(private)
 
