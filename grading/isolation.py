@@ -37,7 +37,7 @@ not), ``require`` (stop grading where they cannot be created) or ``off``."""
 
 SIMULATE_DENIED_ENV = "RNNCOURSE_SIMULATE_UNSHARE_DENIED"
 """Tests only: ``1`` makes every ``unshare`` fail as it does in a container without
-CAP_SYS_ADMIN."""
+CAP_SYS_ADMIN; ``root`` lets the namespaces be created but the minimal root fail."""
 
 SCRATCH_ENV = "RNNCOURSE_SCRATCH_DIR"
 """Folder in which the workers' scratch folders are made (default: the first of
@@ -221,9 +221,14 @@ def enter(cwd, mountpoint):
         if pid:
             return achieved, pid
         achieved["pid_namespace"] = True
-    _build_minimal_root(cwd, mountpoint, achieved["pid_namespace"])
-    achieved["minimal_root"] = True
     achieved["refused"] = None if achieved["pid_namespace"] else achieved["refused"]
+    try:
+        _build_minimal_root(cwd, mountpoint, achieved["pid_namespace"])
+        achieved["minimal_root"] = True
+    except OSError as e:  # e.g. a root file system pivot_root cannot leave (initramfs)
+        if mode == "require":
+            raise MachineryError(f"the worker's minimal root could not be built ({e})") from e
+        achieved["refused"] = f"minimal root: {e}"
     return achieved, None
 
 
@@ -251,6 +256,8 @@ def _build_minimal_root(cwd, new, own_proc):
     """In a new mount namespace: a tmpfs root holding only system software (read-only),
     the Python installation (read-only), the scratch folder ``cwd`` (read-write),
     private /tmp, /var/tmp, /dev/shm and a /proc; then make it the root."""
+    if os.environ.get(SIMULATE_DENIED_ENV) == "root":
+        raise PermissionError(errno.EPERM, "pivot_root: Operation not permitted (simulated)")
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     _mount("tmpfs", new, "tmpfs", MS_NOSUID, "size=2m,mode=0755")
 

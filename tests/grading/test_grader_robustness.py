@@ -130,6 +130,26 @@ def test_unshare_denied_is_reported_honestly(tmp_path, no_namespaces):
 
 
 @ROOT_ONLY
+def test_a_minimal_root_that_cannot_be_built_is_reported_honestly(tmp_path, monkeypatch):
+    monkeypatch.setenv(isolation.SIMULATE_DENIED_ENV, "root")
+    box = sandbox(notebook(tmp_path, PIPE))
+    try:
+        facts = box.preflight()
+        assert facts["mount_namespace"] and not facts["minimal_root"] and facts["host_visible"]
+        assert "minimal root" in facts["refused"] and "NO private file system view" in box.isolated
+        assert Submission(box).call("answer") == 42
+    finally:
+        box.close()
+    monkeypatch.setenv(isolation.NAMESPACES_ENV, "require")
+    box = sandbox(notebook(tmp_path, PIPE))
+    try:
+        with pytest.raises(MachineryError, match="minimal root could not be built"):
+            box.preflight()
+    finally:
+        box.close()
+
+
+@ROOT_ONLY
 def test_namespaces_can_be_required(tmp_path, no_namespaces, monkeypatch):
     monkeypatch.setenv(isolation.NAMESPACES_ENV, "require")
     box = sandbox(notebook(tmp_path, PIPE))
