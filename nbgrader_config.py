@@ -19,8 +19,6 @@ if ROOT not in sys.path:
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
 
-from grading.nbgrader_autograde import SandboxedGrading  # noqa: E402
-
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.root = ROOT
@@ -33,9 +31,10 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.egg
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Autograde: nbgrader's chain with the sandboxed grader in place of its kernel.
+# Autograde: nbgrader's chain with the sandboxed grader in place of its kernel (named,
+# not imported: a configuration file that raises is silently ignored by nbgrader).
 c.Autograde.autograde_preprocessors = [
-    SandboxedGrading if p is Execute else p
+    "grading.nbgrader_autograde.SandboxedGrading" if p is Execute else p
     for p in Autograde.autograde_preprocessors.default()]
 # Validate: failing public checks fail their cell.
 c.Execute.extra_arguments = [
