@@ -336,6 +336,36 @@ def test_limits_count_the_workers_cpu_time(tmp_path):
         box.close()
 
 
+def test_the_wall_clock_allowance_scales_with_the_cpu_quota(tmp_path):
+    src = "import time\ndef waits():\n    time.sleep(2.2)\n    return 1\n"
+    box = sandbox(notebook(tmp_path, src), Limits(call_timeout=1, cell_timeout=10, notebook_timeout=30))
+    box.cpu_share = 0.5  # half a CPU, as on Gradescope: 1 s of CPU may take 3 s
+    try:
+        assert Submission(box, default_timeout=1).call("waits") == 1
+    finally:
+        box.close()
+
+
+@ROOT_ONLY
+@pytest.mark.skipif(not os.access("/sys/fs/cgroup/cpu", os.W_OK), reason="needs a writable cgroup v1 cpu controller")
+def test_the_cpu_quota_is_read_from_our_own_cgroup():
+    box = f"/sys/fs/cgroup/cpu/quota-probe-{os.getpid()}"
+    os.makedirs(box, exist_ok=True)
+    try:
+        with open(os.path.join(box, "cpu.cfs_quota_us"), "w") as f:
+            f.write(str(50_000))
+
+        def enter():
+            with open(os.path.join(box, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+        out = subprocess.run([sys.executable, "-c", "from grading.sandbox import cpu_share; print(cpu_share())"],
+                             env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True,
+                             timeout=120, preexec_fn=enter)
+    finally:
+        os.rmdir(box)
+    assert float(out.stdout.strip()) == 0.5, out.stderr
+
+
 def test_the_grading_budget_fits_gradescopes_timeout():
     """The README recommends Gradescope's 10-minute default; Otter itself needs ~30 s."""
     assert runner.TOTAL_SECONDS + 30 <= otter_plugin.GRADER_SECONDS
