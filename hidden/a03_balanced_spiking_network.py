@@ -11,7 +11,7 @@ QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
 
 # What the notebook tells students about the graded reservoir.
-RESERVOIR_MAX_ERROR = 0.06      # one-step RMS error in standardised units
+RESERVOIR_MAX_ERROR = 0.06      # one-step error (lib.spiking.one_step_error), standardised units
 RESERVOIR_MAX_WASHOUT = 500     # samples
 RESERVOIR_SAMPLES = 3000        # length of the held-out input
 RESERVOIR_TIMEOUT = 120.0       # seconds for one call on 3000 samples
@@ -410,7 +410,7 @@ def cv_isi(sub, ref):
 
 # ---- the fitted reservoir -------------------------------------------------------------
 # The reservoir question grades three things, all stated in the notebook:
-# 1. accuracy: one-step RMS error <= RESERVOIR_MAX_ERROR on held-out data after the washout;
+# 1. accuracy: one-step error <= RESERVOIR_MAX_ERROR on held-out data after the washout;
 # 2. causality: two held-out series that share a prefix and differ after a cut (the second
 #    continues the Lorenz flow from a slightly displaced state, so nothing marks it as a
 #    probe; both are also graded for accuracy) must get identical predictions before the cut;
@@ -473,10 +473,10 @@ def reservoir(sub, ref):
     errors = []
     for p, u in ((p_a, u_a), (p_b, u_b)):
         expect(bool(np.all(np.isfinite(p))), f"{what}: the predictions contain NaN or inf")
-        err = _rms(p[washout:-1], u[washout + 1:])
-        persistence = _rms(u[washout:-1], u[washout + 1:])
+        err = ref.spiking.one_step_error(p, u, washout)
+        persistence = ref.spiking.one_step_error(u, u, washout)
         expect(err <= RESERVOIR_MAX_ERROR,
-               f"{what}: the one-step RMS error after the washout of {washout} samples is "
+               f"{what}: the one-step error after the washout of {washout} samples is "
                f"{err:.4f}, the notebook's threshold is {RESERVOIR_MAX_ERROR} (persistence, "
                f"x_(t+1) = x_t, scores {persistence:.3f})")
         errors.append(err)
@@ -493,7 +493,7 @@ def reservoir(sub, ref):
         silent = {name: Fixture("silent_lif") for name in NEURON_NAMES}
         p_s = _predict(sub, u_a, silent_what, swap=silent)
         finite = bool(np.all(np.isfinite(p_s)))
-        err_s = _rms(p_s[washout:-1], u_a[washout + 1:]) if finite else float("inf")
+        err_s = ref.spiking.one_step_error(p_s, u_a, washout) if finite else float("inf")
     except StudentError:
         err_s = float("inf")     # it cannot predict without spikes: it needs the network
     expect(err_s > RESERVOIR_MAX_ERROR,

@@ -266,10 +266,12 @@ def fit_reservoir(u_train, seed=1, alpha=RESERVOIR["alpha"], washout=RESERVOIR["
 
 
 def one_step_error(pred, u_seq, washout=0):
-    """RMS error (standardised units) of ``pred[t]`` against ``u[t+1]`` for ``t >= washout``."""
+    """The course's one-step error (as in 01 and 05) of ``pred[t]`` against ``u[t+1]`` for
+    ``t >= washout``: at each step the root-mean-square over the components (standardised
+    units, the spec's ``prediction_error`` with ``std = 1``), averaged over time."""
     pred = np.asarray(pred.detach() if torch.is_tensor(pred) else pred, dtype=float)
     u = np.asarray(u_seq.detach() if torch.is_tensor(u_seq) else u_seq, dtype=float)
-    return float(np.sqrt(np.mean((pred[washout:-1] - u[washout + 1:]) ** 2)))
+    return float(np.mean(np.sqrt(np.mean((pred[washout:-1] - u[washout + 1:]) ** 2, axis=-1))))
 
 
 # ---- baselines that never run the network (03's honest comparison) -------------------

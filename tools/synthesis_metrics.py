@@ -111,21 +111,57 @@ def model_metrics(kind, path, task):
 
 
 def reservoir_metrics(task):
-    from lib.ctrnn import prediction_error
-    from lib.spiking import fit_reservoir
+    from lib.spiking import fit_reservoir, one_step_error
     z = lambda a: (np.asarray(a) - task["train_mean"]) / task["train_std"]
     t0 = time.perf_counter()
     res = fit_reservoir(z(task["train"]))
     seconds = time.perf_counter() - t0
     u = torch.as_tensor(z(task["test"]))
     pred = res.predict(u).double()
-    w = res.washout
-    err = prediction_error(pred[w:-1], u[w + 1:], torch.ones(3, dtype=torch.float64))
     n_feat = res.W_out.shape[0]
-    return {"one_step_error": float(err.mean()),
+    return {"one_step_error": one_step_error(pred, u, res.washout),  # 03 prints the same
             "n_params": int(n_feat * 3 + 3),
             "train_seconds": seconds,
             "sign_consistency": sign_consistency_any(res.W_rec)}
+
+
+def baseline_metrics(task, n_starts=20, n_warmup=50, horizon=600):
+    """The strongest simple predictors (no network), fitted on the training split as in 03:
+    one-step error on the test split (03's protocol: washout 100) and, run in closed loop
+    from the starts of ``lib.ctrnn.valid_prediction_times``, the median valid prediction
+    time (the two linear and quadratic maps only: persistence never moves)."""
+    from lib.ctrnn import DATA_DT, valid_prediction_time
+    from lib.spiking import RESERVOIR, fit_baselines, one_step_error
+    z = lambda a: torch.as_tensor((np.asarray(a) - task["train_mean"]) / task["train_std"])
+    t0 = time.perf_counter()
+    models = fit_baselines(z(task["train"]))
+    seconds = time.perf_counter() - t0
+    u = z(task["test"])
+    lags = {"persistence": 1, "linear AR(3)": 3, "quadratic ridge": 1}
+    n_par = {"persistence": 0, "linear AR(3)": 3 * 9 + 3, "quadratic ridge": 3 * 9 + 3}
+    starts = np.linspace(n_warmup, len(u) - horizon - 1, n_starts).astype(int)
+    ones = torch.ones(3, dtype=torch.float64)
+    out = {}
+    for name, k in lags.items():
+        predict = models[name]
+        row = {"one_step_error": one_step_error(predict(u), u, RESERVOIR["washout"]),
+               "n_params": n_par[name], "train_seconds": seconds if n_par[name] else 0.0}
+        if name != "persistence":
+            vpts = []
+            for s0 in starts:
+                hist = u[s0 - k + 1:s0 + 1].clone()         # the last k true states
+                gen = []
+                for _ in range(horizon):
+                    nxt = predict(hist)[-1]
+                    gen.append(nxt)
+                    hist = torch.cat([hist[1:], nxt[None]])
+                    if not torch.isfinite(nxt).all():
+                        break
+                gen = torch.stack(gen + [gen[-1]] * (horizon - len(gen)))
+                vpts.append(valid_prediction_time(gen, u[s0 + 1:s0 + 1 + horizon], ones, DATA_DT))
+            row["valid_prediction_time"] = float(np.median(vpts))
+        out[f"{name} (baseline)"] = row
+    return out
 
 
 def measure(root=ROOT):
@@ -147,6 +183,7 @@ def measure(root=ROOT):
     except Exception as e:  # noqa: BLE001 - the table shows NaN for what is missing
         print("reservoir metrics failed:", e, file=sys.stderr)
         archs["spiking reservoir"] = {}
+    archs.update(baseline_metrics(task))
     notes = {
         "one_step_error": "mean over the test split of the per-step normalised error (standardised units)",
         "valid_prediction_time": "median over 20 closed-loop starts on the test split, Lyapunov times (threshold 0.5)",
@@ -156,6 +193,7 @@ def measure(root=ROOT):
         "train_seconds": "wall-clock training time on one CPU thread",
         "sign_consistency": "fraction of off-diagonal recurrent weights whose sign agrees with their column (1 under Dale's law)",
         "missing": "the reservoir is not run in closed loop here, so it has no VPT, exponent or divergence (NaN)",
+        "baselines": "no network: persistence x_(t+1) = x_t, a linear autoregression on the last 3 states and a ridge on the current state and its products, fitted on the training split (03); one-step error with 03's washout of 100 samples, valid prediction time of the closed-loop map from the same 20 starts",
     }
     return {"architectures": archs, "notes": notes}
 
