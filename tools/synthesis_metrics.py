@@ -48,10 +48,11 @@ def _closed_loop_jacobian(model, h, kind):
 
 
 def _closed_loop_step(model, kind):
+    """One closed-loop step of a state (N,), computed exactly as 04's notebook does (same
+    shapes, same operations), so that 04 and 05 print the same exponent and divergence."""
     def step(h):
         with torch.no_grad():
-            x = model.readout(h if kind == "ct" else h[:model.n_exc])
-            return model.step(h[None], x[None])[0]
+            return model.step(h, model.readout(h if kind == "ct" else h[:model.n_exc]))
     return step
 
 
@@ -68,7 +69,7 @@ def sign_consistency_any(W):
 
 def _generate(model, kind, z, n, warmup=500):
     with torch.no_grad():
-        y, hs = model(torch.as_tensor(z[:warmup], dtype=torch.float64)[:, None])
+        _, hs = model(torch.as_tensor(z[:warmup], dtype=torch.float64)[:, None])
         h, out = hs[-1, 0], []
         step = _closed_loop_step(model, kind)
         for _ in range(n):
