@@ -115,11 +115,13 @@ class SandboxedGrading(NbGraderPreprocessor):
                 cell.outputs, cell.execution_count = [], None
         try:
             verdicts, report = grade_notebook(nb, assignment, folder, self.course_root or None)
-            note = None
-        except Exception as e:  # noqa: BLE001 - a grading failure gives zeros, never full marks
-            self.log.error("sandboxed grading of %s failed: %s", assignment, e)
-            verdicts, report, note = {}, None, f"not graded: the sandboxed grader failed ({type(e).__name__})"
-        write_verdicts(nb, verdicts, **({"not_graded": note} if note else {}))
+        except Exception as e:
+            # The machinery failed, not the student: stop this submission loudly (nbgrader
+            # reports it and exits non-zero) instead of recording zeros.
+            raise RuntimeError(f"sandboxed grading of {assignment} for "
+                               f"{resources['nbgrader'].get('student')} failed, nothing recorded: "
+                               f"{type(e).__name__}: {e}") from e
+        write_verdicts(nb, verdicts)
         if report is not None:
             scored = sum(v["score"] for v in verdicts.values())
             total = sum(v["max_score"] for v in verdicts.values())

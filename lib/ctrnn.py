@@ -32,6 +32,26 @@ def euler_step(h, x, W_rec, W_in, b, tau, dt):
     return h + dt * ctrnn_rhs(h, x, W_rec, W_in, b, tau)
 
 
+@torch.no_grad()
+def init_ctrnn(model, rho=0.5, input_scale=0.5, bias_scale=0.5, seed=None):
+    """Reservoir-style initialisation of a model with the CTRNN contract's parameters (the
+    01 notebook hands out the same helper): ``W_rec`` of spectral radius ``rho``, ``W_in``
+    scaled by ``input_scale / sqrt(n_in)``, ``b`` uniform in ``(-bias_scale, bias_scale)``
+    (so that the tanh features are not all odd functions of the input), a small uniform
+    readout and zero readout bias.  Draws from its own generator when ``seed`` is given.
+    Returns the model."""
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    N, n_in = model.W_in.shape
+    n_out = model.readout.weight.shape[0]
+    W = torch.randn(N, N, generator=gen)
+    model.W_rec.copy_(W * (rho / torch.linalg.eigvals(W).abs().max()))
+    model.W_in.copy_(torch.randn(N, n_in, generator=gen) * (input_scale / math.sqrt(n_in)))
+    model.b.copy_((torch.rand(N, generator=gen) * 2 - 1) * bias_scale)
+    model.readout.weight.copy_((torch.rand(n_out, N, generator=gen) * 2 - 1) * (1 / math.sqrt(N)))
+    model.readout.bias.zero_()
+    return model
+
+
 class CTRNN(nn.Module):
     """Continuous-time RNN integrated by one Euler step per input sample.
 
@@ -39,27 +59,17 @@ class CTRNN(nn.Module):
     (``nn.Linear(N, n_out)``); attributes ``tau`` and ``dt`` (floats).
     """
 
-    def __init__(self, n_in, n_hidden, n_out, tau=0.04, dt=DATA_DT, rho=0.5,
-                 input_scale=0.5, bias_scale=0.5, seed=None):
+    def __init__(self, n_in, n_hidden, n_out, tau=0.04, dt=DATA_DT, **init):
+        """``init``: keyword arguments of :func:`init_ctrnn` (``rho``, ``input_scale``,
+        ``bias_scale``, ``seed``)."""
         super().__init__()
-        gen = torch.Generator().manual_seed(seed) if seed is not None else None
         self.n_in, self.n_hidden, self.n_out = n_in, n_hidden, n_out
         self.tau, self.dt = float(tau), float(dt)
-        # reservoir-style initialisation: recurrent spectral radius rho, random input
-        # weights and biases spread over (-bias_scale, bias_scale) so that the tanh
-        # features are not all odd functions of the input
-        W = torch.randn(n_hidden, n_hidden, generator=gen)
-        radius = torch.linalg.eigvals(W).abs().max()
-        self.W_rec = nn.Parameter(W * (rho / radius))
-        self.W_in = nn.Parameter(torch.randn(n_hidden, n_in, generator=gen)
-                                 * (input_scale / math.sqrt(n_in)))
-        self.b = nn.Parameter((torch.rand(n_hidden, generator=gen) * 2 - 1) * bias_scale)
+        self.W_rec = nn.Parameter(torch.empty(n_hidden, n_hidden))
+        self.W_in = nn.Parameter(torch.empty(n_hidden, n_in))
+        self.b = nn.Parameter(torch.empty(n_hidden))
         self.readout = nn.Linear(n_hidden, n_out)
-        with torch.no_grad():
-            bound = 1 / math.sqrt(n_hidden)
-            self.readout.weight.copy_(
-                (torch.rand(n_out, n_hidden, generator=gen) * 2 - 1) * bound)
-            self.readout.bias.zero_()
+        init_ctrnn(self, **init)
 
     def step(self, h, x):
         return euler_step(h, x, self.W_rec, self.W_in, self.b, self.tau, self.dt)

@@ -72,6 +72,27 @@ def balance_index(exc, inh):
     return torch.mean(torch.abs(exc + inh) / exc)
 
 
+@torch.no_grad()
+def init_eirnn(model, g=0.9, seed=None):
+    """Initialisation of a model with the EIRNN contract's parameters (the 02 notebook hands
+    out the same helper): ``|W_rec_raw|`` of mean ~ ``g/sqrt(N)`` with the I columns scaled
+    so that E and I input balance on average (``n_exc * w_E = n_inh * w_I``), random input
+    weights, slightly positive biases (active relu units), a small uniform readout.  Draws
+    from its own generator when ``seed`` is given.  Returns the model."""
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    n_exc, n_inh = model.n_exc, model.n_inh
+    N, n_in = model.W_in.shape
+    n_out = model.readout.weight.shape[0]
+    scale = torch.ones(N)
+    scale[n_exc:] = n_exc / max(n_inh, 1)
+    model.W_rec_raw.copy_(torch.rand(N, N, generator=gen) * (g / math.sqrt(N)) * scale[None, :])
+    model.W_in.copy_(torch.randn(N, n_in, generator=gen) / math.sqrt(n_in))
+    model.b.copy_(0.1 + 0.1 * torch.randn(N, generator=gen))
+    model.readout.weight.copy_((torch.rand(n_out, n_exc, generator=gen) * 2 - 1) * (1 / math.sqrt(n_exc)))
+    model.readout.bias.zero_()
+    return model
+
+
 class EIRNN(nn.Module):
     """Rate RNN with E and I units obeying Dale's law (Song, Yang & Wang 2016).
 
@@ -84,23 +105,14 @@ class EIRNN(nn.Module):
     def __init__(self, n_in, n_exc, n_inh, n_out, tau_E=0.06, tau_I=0.03, dt=DATA_DT,
                  g=0.9, seed=None):
         super().__init__()
-        gen = torch.Generator().manual_seed(seed) if seed is not None else None
         self.n_in, self.n_exc, self.n_inh, self.n_out = n_in, n_exc, n_inh, n_out
         self.tau_E, self.tau_I, self.dt = float(tau_E), float(tau_I), float(dt)
         N = n_exc + n_inh
-        # |W_raw| has mean ~ g/sqrt(N); I columns scaled so that E and I input balance
-        # on average (n_exc * w_E = n_inh * w_I).
-        scale = torch.ones(N)
-        scale[n_exc:] = n_exc / max(n_inh, 1)
-        W = torch.rand(N, N, generator=gen) * (g / math.sqrt(N))
-        self.W_rec_raw = nn.Parameter(W * scale[None, :])
-        self.W_in = nn.Parameter(torch.randn(N, n_in, generator=gen) / math.sqrt(n_in))
-        self.b = nn.Parameter(0.1 + 0.1 * torch.randn(N, generator=gen))
+        self.W_rec_raw = nn.Parameter(torch.empty(N, N))
+        self.W_in = nn.Parameter(torch.empty(N, n_in))
+        self.b = nn.Parameter(torch.empty(N))
         self.readout = nn.Linear(n_exc, n_out)
-        with torch.no_grad():
-            bound = 1 / math.sqrt(n_exc)
-            self.readout.weight.copy_((torch.rand(n_out, n_exc, generator=gen) * 2 - 1) * bound)
-            self.readout.bias.zero_()
+        init_eirnn(self, g, seed)
 
     @property
     def W_rec(self):

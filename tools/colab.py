@@ -23,14 +23,51 @@ PUBLIC_REPO = "rnn-dynamics-course/student-materials"  # instructors: your publi
 SETUP_BEGIN = "# --- course setup (do not edit) ---"
 SETUP_END = "# --- end of course setup ---"
 
-# module -> pip arguments (installed only when the module is missing)
-PACKAGES = {
-    "otter": ["otter-grader==7.0.0"],
-    "torch": ["torch==2.13.0"],
-    "torchdiffeq": ["torchdiffeq==0.2.5"],
-    "tqdm": ["tqdm==4.70.1"],
-    "norse": ["--no-deps", "norse==1.1.0", "nir==1.0.8", "nirtorch==2.6"],
+# module -> the distributions that provide it (pinned from requirements*.txt, installed
+# only when the module is missing); norse goes without its declared dependencies
+# (torchvision would pull a CUDA torch) but with h5py, which its nir import needs.
+DISTRIBUTIONS = {
+    "otter": ["otter-grader"],
+    "numpy": ["numpy"],
+    "matplotlib": ["matplotlib"],
+    "scipy": ["scipy"],
+    "pandas": ["pandas"],
+    "torch": ["torch"],
+    "torchdiffeq": ["torchdiffeq"],
+    "tqdm": ["tqdm"],
+    "norse": ["--no-deps", "norse", "nir", "nirtorch", "h5py"],
 }
+
+
+def _pins():
+    pins = {}
+    for req in ("requirements.txt", "requirements-nodeps.txt"):
+        with open(os.path.join(ROOT, req), encoding="utf-8") as f:
+            for line in f:
+                line = line.split("#")[0].strip()
+                if "==" in line:
+                    pins[line.split("==")[0].strip().lower()] = line
+    return pins
+
+
+def packages_for(modules):
+    """``{module: pip arguments}`` for the course packages among ``modules`` (and otter,
+    which every notebook's checks need), in a fixed order."""
+    pins = _pins()
+    wanted = set(modules) | {"otter"}
+    return {m: [d if d.startswith("-") else pins[d] for d in dists]
+            for m, dists in DISTRIBUTIONS.items() if m in wanted}
+
+
+def imported_modules(nb):
+    """Top-level modules the notebook's code cells import (outside the set-up block)."""
+    found = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        body = cell.source.split(SETUP_END, 1)[-1]
+        found |= set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", body, re.M))
+    return found
 
 
 def badge(name):
@@ -38,14 +75,14 @@ def badge(name):
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
-def setup_code(name):
+def setup_code(name, packages):
     return f'''{SETUP_BEGIN}
 # On Colab (or wherever a course package or this assignment's public files are
 # missing) this installs what is missing and fetches the public files (public checks,
 # data); with the course environment it does nothing.
 import importlib.util, io, os, subprocess, sys, urllib.request, zipfile
 ASSIGNMENT = "{name}"
-PACKAGES = {PACKAGES!r}
+PACKAGES = {packages!r}
 _missing = [m for m in PACKAGES if m not in sys.modules and importlib.util.find_spec(m) is None]
 for _m in _missing:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", *PACKAGES[_m]], check=True)
@@ -73,7 +110,7 @@ def apply(path, name):
     body = code.source
     if SETUP_BEGIN in body:
         body = body.split(SETUP_END, 1)[1].lstrip("\n")
-    code.source = setup_code(name) + "\n\n" + body
+    code.source = setup_code(name, packages_for(imported_modules(nb))) + "\n\n" + body
     nbformat.write(nb, path)
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from notebooks import ROOT, read, release_path, source_path
 from tools.assignments import available, by_name
-from tools.colab import SETUP_BEGIN, SETUP_END, badge, setup_code
+from tools.colab import (SETUP_BEGIN, SETUP_END, badge, imported_modules, packages_for,
+                         setup_code)
 from tools.course import build_bundle
 
 NAMES = [a["name"] for a in available(ROOT)]
@@ -73,7 +74,27 @@ def test_notebook_starts_with_badge_and_setup(name):
     first_md = next(c for c in nb.cells if c.cell_type == "markdown")
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert badge(name) in first_md.source
-    assert first_code.source.startswith(setup_code(name)), "run `python -m tools.colab`"
+    assert first_code.source.startswith(setup_code(name, packages_for(imported_modules(nb)))), \
+        "run `python -m tools.colab`"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_setup_cell_installs_what_the_notebook_imports_and_nothing_else(name):
+    """A bare laptop gets every course package the notebook imports (pinned as in
+    requirements*.txt) and nothing it does not import (00 installs no torch)."""
+    import ast
+    nb = read(release_path(name))
+    block = _setup_block(name)
+    packages = ast.literal_eval(block.split("PACKAGES = ", 1)[1].split("\n", 1)[0])
+    course = {"otter", "numpy", "matplotlib", "scipy", "pandas", "torch", "torchdiffeq",
+              "tqdm", "norse"}
+    assert set(packages) == (imported_modules(nb) & course) | {"otter"}
+    for args in packages.values():
+        assert all(a.startswith("-") or "==" in a for a in args), args
+    if name == "00_introduction":
+        assert "torch" not in packages
+    if "norse" in packages:
+        assert "--no-deps" in packages["norse"] and any(a.startswith("h5py==") for a in packages["norse"])
 
 
 def _setup_block(name):
