@@ -163,6 +163,22 @@ def _blockdiag(*blocks):
     return out
 
 
+def _expect_classes(sub, ref, name, system, cases):
+    """Each case ``(J, tol, label)``: the student's ``name`` must give the reference's class
+    (tol left at its default when None, else passed by position or by keyword)."""
+    reference = getattr(ref, name)
+    for i, (J, tol, label) in enumerate(cases):
+        Jt = _t(J)
+        if tol is None:
+            want, got = reference(Jt), sub.call(name, Jt)
+        else:
+            want = reference(Jt, tol)
+            got = sub.call(name, Jt, tol) if i % 2 else sub.call(name, Jt, tol=tol)
+        expect(isinstance(got, str), f"{name} must return a string, got {type(got).__name__}")
+        expect(got == want, f"{name}(J) for a float64 Jacobian of {system} with {label}: "
+                            f"got {got!r}, which is not the right class")
+
+
 @QUESTIONS.question("classify_fixed_point", points=2)
 def classify_fixed_point(sub, ref):
     cases = [
@@ -184,20 +200,7 @@ def classify_fixed_point(sub, ref):
         (np.diag([-0.25, -1.0]), 0.25, "eigenvalues -0.25, -1 with tol=0.25"),
         (np.diag([0.5, 3.0]), 0.25, "eigenvalues 0.5, 3 with tol=0.25"),
     ]
-    for i, (J, tol, label) in enumerate(cases):
-        Jt = _t(J)
-        want = ref.classify_fixed_point(Jt) if tol is None else ref.classify_fixed_point(Jt, tol)
-        if tol is None:
-            got = sub.call("classify_fixed_point", Jt)
-        elif i % 2:
-            got = sub.call("classify_fixed_point", Jt, tol)
-        else:
-            got = sub.call("classify_fixed_point", Jt, tol=tol)
-        expect(isinstance(got, str),
-               f"classify_fixed_point must return a string, got {type(got).__name__}")
-        expect(got == want,
-               f"classify_fixed_point(J) for a float64 Jacobian of a flow with {label}: "
-               f"got {got!r}, which is not the right class")
+    _expect_classes(sub, ref, "classify_fixed_point", "a flow", cases)
 
 
 # ---- classify_map_fixed_point -------------------------------------------------------------
@@ -232,21 +235,7 @@ def classify_map_fixed_point(sub, ref):
         (np.diag([1.3, 0.5]), 0.25, "multipliers 1.3, 0.5 with tol=0.25"),
         (np.diag([0.7, -0.5]), 0.25, "multipliers 0.7, -0.5 with tol=0.25"),
     ]
-    for i, (J, tol, label) in enumerate(cases):
-        Jt = _t(J)
-        want = (ref.classify_map_fixed_point(Jt) if tol is None
-                else ref.classify_map_fixed_point(Jt, tol))
-        if tol is None:
-            got = sub.call("classify_map_fixed_point", Jt)
-        elif i % 2:
-            got = sub.call("classify_map_fixed_point", Jt, tol)
-        else:
-            got = sub.call("classify_map_fixed_point", Jt, tol=tol)
-        expect(isinstance(got, str),
-               f"classify_map_fixed_point must return a string, got {type(got).__name__}")
-        expect(got == want,
-               f"classify_map_fixed_point(J) for a float64 Jacobian of a map with {label}: "
-               f"got {got!r}, which is not the right class")
+    _expect_classes(sub, ref, "classify_map_fixed_point", "a map", cases)
 
 
 # ---- lyapunov_spectrum ------------------------------------------------------------------

@@ -58,20 +58,26 @@ def find_fixed_points(F, h0, n_iter=3000, lr=0.5, q_tol=1e-6, unique_tol=1e-3):
     return torch.stack(kept)
 
 
+def _stability_class(margin, tol):
+    """The class from each eigenvalue's signed distance ``margin`` past the stability
+    boundary (negative inside): non-hyperbolic within ``tol`` of it, else stable, unstable
+    or saddle."""
+    if bool((margin.abs() <= tol).any()):
+        return "non-hyperbolic"
+    if bool((margin < 0).all()):
+        return "stable"
+    if bool((margin > 0).all()):
+        return "unstable"
+    return "saddle"
+
+
 def classify_fixed_point(J, tol=1e-9):
     """Continuous-time stability from the eigenvalues of the Jacobian ``J`` of the flow.
 
     ``"non-hyperbolic"`` if some eigenvalue has |real part| <= tol, else ``"stable"``
     (all real parts < 0), ``"unstable"`` (all > 0) or ``"saddle"``.
     """
-    re = torch.linalg.eigvals(torch.as_tensor(J)).real
-    if bool((re.abs() <= tol).any()):
-        return "non-hyperbolic"
-    if bool((re < 0).all()):
-        return "stable"
-    if bool((re > 0).all()):
-        return "unstable"
-    return "saddle"
+    return _stability_class(torch.linalg.eigvals(torch.as_tensor(J)).real, tol)
 
 
 def classify_map_fixed_point(J, tol=1e-9):
@@ -82,14 +88,7 @@ def classify_map_fixed_point(J, tol=1e-9):
     ``| |mu| - 1 | <= tol``, else ``"stable"`` (all moduli < 1), ``"unstable"`` (all > 1)
     or ``"saddle"``.
     """
-    mod = torch.linalg.eigvals(torch.as_tensor(J)).abs()
-    if bool(((mod - 1).abs() <= tol).any()):
-        return "non-hyperbolic"
-    if bool((mod < 1).all()):
-        return "stable"
-    if bool((mod > 1).all()):
-        return "unstable"
-    return "saddle"
+    return _stability_class(torch.linalg.eigvals(torch.as_tensor(J)).abs() - 1, tol)
 
 
 _autograd_jacobian = jacobian
