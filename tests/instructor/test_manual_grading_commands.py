@@ -66,12 +66,20 @@ def written_notebook(folder):
     return path
 
 
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
     """``jupyter server`` as documented, in the background; its URL and token."""
 
     def __init__(self, cmd, course):
         if os.geteuid() == 0:
             cmd += " --allow-root"
+        cmd += f" --port={_free_port()} --port-retries=0"   # never someone else's 8888
         self.log = open(os.path.join(course, "server.log"), "w+")
         self.proc = subprocess.Popen(cmd, shell=True, cwd=course, env=env(),
                                      stdout=self.log, stderr=subprocess.STDOUT,
@@ -82,10 +90,21 @@ class Server:
             m = re.search(r"(http://(?:localhost|127\.0\.0\.1):\d+)/\S*\?token=(\w+)", self.log.read())
             if m:
                 self.base, self.token = m.group(1), m.group(2)
+                self._wait_until_answering(deadline)
                 return
             assert self.proc.poll() is None, self.text()
             time.sleep(0.5)
         raise AssertionError("the server printed no URL:\n" + self.text())
+
+    def _wait_until_answering(self, deadline):
+        while True:
+            try:
+                self.request("/api/status")
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise AssertionError("the server does not answer:\n" + self.text())
+                time.sleep(0.5)
 
     def text(self):
         self.log.seek(0)
