@@ -46,24 +46,18 @@ def test_copies_and_near_copies_are_recognised_others_are_not(key):
                                  for k, v in state.items()}, shipped)
 
 
-def test_ei_model_loaded_from_the_shipped_checkpoint_gets_no_credit():
-    import hidden.a02_balanced_rate_network as H
-    ckpt = _shipped("eirnn")
-    model = lib.EIRNN(**ckpt["config"])
+@pytest.mark.parametrize("module,question,key,cls", [
+    ("hidden.a01_continuous_time_rnn", "ctrnn_model", "ctrnn", "CTRNN"),
+    ("hidden.a02_balanced_rate_network", "ei_model", "eirnn", "EIRNN")])
+def test_a_model_loaded_from_the_shipped_checkpoint_gets_no_credit(module, question, key, cls):
+    import importlib
+    check = next(q["check"] for q in importlib.import_module(module).QUESTIONS.questions
+                 if q["name"] == question)
+    ckpt = _shipped(key)
+    model = getattr(lib, cls)(**ckpt["config"])
     model.load_state_dict(ckpt["state_dict"], strict=False)
-    check = next(q["check"] for q in H.QUESTIONS.questions if q["name"] == "ei_model")
     with pytest.raises(CheckFailed, match="checkpoint the course ships"):
-        check(InProcess({"ei_model": model}), lib)
-
-
-def test_ctrnn_model_loaded_from_the_shipped_checkpoint_gets_no_credit():
-    import hidden.a01_continuous_time_rnn as H
-    ckpt = _shipped("ctrnn")
-    model = lib.CTRNN(**ckpt["config"])
-    model.load_state_dict(ckpt["state_dict"], strict=False)
-    check = next(q["check"] for q in H.QUESTIONS.questions if q["name"] == "ctrnn_model")
-    with pytest.raises(CheckFailed, match="checkpoint the course ships"):
-        check(InProcess({"ctrnn_model": model}), lib)
+        check(InProcess({question: model}), lib)
     # the same architecture with its own weights is graded on its merits (here: untrained)
     with pytest.raises(CheckFailed, match="one-step"):
-        check(InProcess({"ctrnn_model": lib.CTRNN(**ckpt["config"])}), lib)
+        check(InProcess({question: getattr(lib, cls)(**ckpt["config"])}), lib)
