@@ -17,7 +17,7 @@ import pytest
 from grading import codec, isolation, otter_plugin, runner
 from grading.checks import CheckFailed, Submission
 from grading.forkserver import grading_process_env
-from grading.isolation import MachineryError
+from grading.isolation import MachineryError, python_paths
 from grading.sandbox import Limits, Sandbox
 from notebooks import ROOT
 
@@ -181,6 +181,7 @@ def test_report_states_the_isolation_the_worker_really_has(tmp_path):
         secrets = [os.path.join(ROOT, p) for p in ("lib", "hidden", "source", "README.md")]
         seen = Submission(box).call("sees", secrets + ["/var/lib", "/home", box.canary])
         scratch = os.path.basename(box.scratch)
+        scratch_top = os.path.realpath(box.scratch).split(os.sep)[1]
     finally:
         box.close()
     assert facts["minimal_root"] and facts["pid_namespace"] and facts["uid"] == seen["uid"] != 0
@@ -190,8 +191,11 @@ def test_report_states_the_isolation_the_worker_really_has(tmp_path):
     assert seen["pid"] == 1
     assert not any(seen["exists"].values()), seen["exists"]
     assert seen["up"] == [scratch], "other scratch folders must not exist in its view"
+    # system folders, plus the top folders of the Python installation and of the scratch
+    # folder, wherever this machine keeps them (/work, /check, /opt, /root, ...)
+    tops = {os.path.realpath(p).split(os.sep)[1] for p in python_paths()} | {scratch_top}
     assert set(seen["root"]) <= {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc",
-                                 "dev", "proc", "sys", "tmp", "var", "root", "work", "home", "opt"}
+                                 "dev", "proc", "sys", "tmp", "var"} | tops
 
 
 @ROOT_ONLY
