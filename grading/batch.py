@@ -17,16 +17,14 @@ SID, submission, one column per question, total) and ``feedback/<student>.txt``.
 
 import argparse
 import csv
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from .otter_run import otter_run
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 
@@ -111,24 +109,13 @@ def questions_of(zip_path):
 
 def grade_one(zip_path, notebook, timeout):
     """Run ``otter run`` in a fresh folder; always returns a result dict."""
-    out = tempfile.mkdtemp(prefix="batch-")
-    t0 = time.monotonic()
     try:
-        proc = subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable), "otter"), "run", "-a",
-             os.path.abspath(zip_path), "-o", out, "--no-logo", os.path.abspath(notebook)],
-            cwd=out, capture_output=True, text=True, timeout=timeout)
-        path = os.path.join(out, "results.json")
-        if not os.path.exists(path):
-            return {"error": f"the grader failed (exit {proc.returncode})", "tests": []}
-        with open(path, encoding="utf-8") as f:
-            results = json.load(f)
-        return {"error": None, "tests": results.get("tests", []),
-                "seconds": round(time.monotonic() - t0, 1)}
+        run = otter_run(zip_path, notebook, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"grading took longer than {timeout} s", "tests": []}
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+    if run.results is None:
+        return {"error": f"the grader failed (exit {run.returncode})", "tests": []}
+    return {"error": None, "tests": run.tests, "seconds": round(run.seconds, 1)}
 
 
 def feedback_text(student, result, questions):

@@ -59,17 +59,16 @@ def grade_notebook(nb, assignment, folder, root=None):
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         shutil.copytree(os.path.join(root, "lib"), os.path.join(private, "lib"), ignore=ignore)
         os.makedirs(os.path.join(private, "hidden"))
-        module_file = spec["hidden"].split(".")[-1] + ".py"
-        for name in ("__init__.py", module_file):
-            shutil.copy(os.path.join(root, "hidden", name), os.path.join(private, "hidden", name))
+        for path in (os.path.join(root, "hidden", "__init__.py"), spec.hidden_path(root)):
+            shutil.copy(path, os.path.join(private, "hidden"))
         notebook = os.path.join(private, assignment + ".ipynb")
         nbformat.write(nb, notebook)
         out = os.path.join(private, "verdicts.json")
-        public = [os.path.join(folder, p) for p in spec["public"]
+        public = [os.path.join(folder, p) for p in spec.public
                   if os.path.exists(os.path.join(folder, p))]
         report = _run_grader(private, {
-            "notebook": notebook, "hidden_module": spec["hidden"], "private": private,
-            "public_files": public, "preload": spec["preload"], "out": out})
+            "notebook": notebook, "hidden_module": spec.hidden, "private": private,
+            "public_files": public, "preload": list(spec.preload), "out": out})
         with open(out, encoding="utf-8") as f:
             questions = json.load(f)["questions"]
         return {q["name"]: q for q in questions}, report

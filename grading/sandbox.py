@@ -101,7 +101,9 @@ class Limits:
         self.output_bytes = output_bytes
 
 
-def _stat_fields(pid):
+def stat_fields(pid):
+    """The fields of ``/proc/<pid>/stat`` after the command name, so that field ``n`` of
+    proc(5) is ``stat_fields(pid)[n - 3]`` (state, parent, process group ...)."""
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()
 
@@ -115,7 +117,7 @@ def _group_usage(pgid, pidns=None):
         if not pid.isdigit():
             continue
         try:
-            fields = _stat_fields(pid)
+            fields = stat_fields(pid)
             if pidns is not None:
                 if os.readlink(f"/proc/{pid}/ns/pid") != pidns:
                     continue
@@ -133,7 +135,7 @@ def _children(ppid):
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                if int(_stat_fields(pid)[1]) == ppid:  # field 4 of stat: parent
+                if int(stat_fields(pid)[1]) == ppid:  # field 4 of stat: parent
                     found.append(int(pid))
             except (OSError, IndexError, ValueError):
                 continue
@@ -168,8 +170,7 @@ class _Worker:
     def poll(self):
         """None while it runs, else 0 (its exit status belongs to the fork server)."""
         try:
-            with open(f"/proc/{self.pid}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
+            state = stat_fields(self.pid)[0]
         except (OSError, IndexError):
             return 0
         return 0 if state in ("Z", "X") else None

@@ -53,7 +53,7 @@ def variant(name, tmp_path, replace=None, append=(), prepend=(), base="source"):
 
 def public_files(name):
     from tools.assignments import by_name
-    return [os.path.join(ROOT, "source", name, p) for p in by_name(name)["public"]]
+    return [os.path.join(ROOT, "source", name, p) for p in by_name(name).public]
 
 
 def grade(name, path, **limits):
@@ -61,11 +61,8 @@ def grade(name, path, **limits):
     from tools.assignments import by_name
     from grading.runner import grade as run
     from grading.sandbox import Limits
-    import importlib
-    module = importlib.import_module(by_name(name)["hidden"])
-    lim = dict(getattr(module, "LIMITS", {}))
-    lim.update(limits)
-    results, report = run(path, by_name(name)["hidden"], public_files=public_files(name),
-                          limits=Limits(**lim), preload=by_name(name)["preload"], secret_dirs=[os.path.join(ROOT, "lib"),
-                                                             os.path.join(ROOT, "hidden")])
+    spec = by_name(name)
+    results, report = run(path, spec.hidden, public_files=public_files(name),
+                          limits=Limits(**{**spec.limits(), **limits}), preload=spec.preload,
+                          secret_dirs=[os.path.join(ROOT, "lib"), os.path.join(ROOT, "hidden")])
     return {r["name"]: r["score"] for r in results}, {r["name"]: r for r in results}, report

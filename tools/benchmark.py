@@ -31,8 +31,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tools.assignments import available  # noqa: E402
-from tools.course import BIN, _env, build_autograder, execute_solution  # noqa: E402
+from grading.otter_run import otter_command, read_results, totals  # noqa: E402
+from grading.sandbox import stat_fields  # noqa: E402
+from tools.assignments import available, by_name  # noqa: E402
+from tools.course import _env, build_autograder, execute_solution  # noqa: E402
 
 OUT = os.path.join(ROOT, "benchmarks")
 
@@ -43,9 +45,7 @@ def _tree(root_pid):
         if not pid.isdigit():
             continue
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(pid))
+            children.setdefault(int(stat_fields(pid)[1]), []).append(int(pid))  # field 4: parent
         except (OSError, IndexError, ValueError):
             continue
     found, stack = [], [root_pid]
@@ -105,12 +105,9 @@ def run_measured(cmd, cwd):
 
 
 def quality(name):
-    module = f"tools.quality.q{name}"
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError:
-        return {}
-    return mod.measure()
+    """The assignment's quality figures (``{}`` when it has no quality script)."""
+    module = by_name(name).quality_module(ROOT)
+    return importlib.import_module(module).measure() if module else {}
 
 
 def bench(name, with_quality=True):
@@ -122,12 +119,8 @@ def bench(name, with_quality=True):
         zip_path = build_autograder(name, out_dir=work)
         out = os.path.join(work, "otter-out")
         os.makedirs(out)
-        wall, cpu, peak, rc = run_measured(
-            [os.path.join(BIN, "otter"), "run", "-a", zip_path, "-o", out, "--no-logo", nb], out)
-        with open(os.path.join(out, "results.json")) as f:
-            tests = json.load(f)["tests"]
-        score = sum(t.get("score", 0) for t in tests)
-        max_score = sum(t.get("max_score", 0) for t in tests)
+        wall, cpu, peak, rc = run_measured(otter_command(zip_path, nb, out), out)
+        score, max_score = totals(read_results(out))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     row = {"assignment": name, "solution_seconds": round(exec_s, 1),
@@ -192,7 +185,7 @@ def main(argv=None):
     parser.add_argument("--only")
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args(argv)
-    names = [a["name"] for a in available(ROOT) if not args.only or a["name"] == args.only]
+    names = [a.name for a in available(ROOT) if not args.only or a.name == args.only]
     rows = []
     for name in names:
         print(f"benchmarking {name} ...", flush=True)

@@ -3,7 +3,8 @@
     python -m tools.checkpoints [--force]
 
 Writes ``checkpoints/ctrnn.pt`` and ``checkpoints/eirnn.pt`` into the source folders of
-04 and 05 (only when missing, unless ``--force``).  Each file holds
+the assignments whose manifest entry lists them (``tools/assignments.py``: 04 and 05),
+only when missing, unless ``--force``.  Each file holds
 ``{"state_dict", "config", "train_seconds"}`` (float32 weights, a few tens of KB)::
 
     ckpt = torch.load("checkpoints/ctrnn.pt")
@@ -18,7 +19,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-SHIPPED_TO = ["04_dynamical_analysis", "05_synthesis"]
+from tools.assignments import CHECKPOINTS, with_step  # noqa: E402
+
+SHIPPED_TO = [a.name for a in with_step("checkpoints")]
 # A seed no notebook uses: a student who trains with the notebooks' recipe and seeds gets a
 # model of their own, never a copy of the shipped one (the hidden checks of 01 and 02 refuse
 # a copy, see write_fingerprints).
@@ -53,8 +56,10 @@ def save_eirnn_checkpoint(path, seed=SHIPPED_SEED):
 def write_checkpoints(root=ROOT, force=False):
     """Train once, copy into every assignment that ships the checkpoints."""
     first = os.path.join(root, "source", SHIPPED_TO[0], "checkpoints")
-    for name, save in (("ctrnn.pt", save_ctrnn_checkpoint), ("eirnn.pt", save_eirnn_checkpoint)):
-        targets = [os.path.join(root, "source", a, "checkpoints", name) for a in SHIPPED_TO
+    savers = {"ctrnn": save_ctrnn_checkpoint, "eirnn": save_eirnn_checkpoint}
+    for name in CHECKPOINTS:
+        save = savers[os.path.splitext(os.path.basename(name))[0]]
+        targets = [os.path.join(root, "source", a, name) for a in SHIPPED_TO
                    if os.path.isdir(os.path.join(root, "source", a))]
         if not targets:
             continue

@@ -117,8 +117,8 @@ def apply(path, name):
 def main():
     from tools.assignments import available
     for a in available(ROOT):
-        apply(os.path.join(ROOT, "source", a["name"], a["name"] + ".ipynb"), a["name"])
-        print("updated", a["name"])
+        apply(a.notebook(ROOT), a.name)
+        print("updated", a.name)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,12 @@
     python -m tools.course autograder       # otter generate, one zip per assignment
     python -m tools.course solutions        # execute solutions into solutions/ (+ HTML)
     python -m tools.course grade            # otter run: solutions full marks, releases zero
+    python -m tools.course new NN_name      # scaffold a new assignment (tools/scaffold.py)
 
-Every step takes ``--only NAME`` to restrict it to one assignment.  The steps are
-small functions so that tests can call them on a temporary copy.
+Every step takes ``--only NAME`` to restrict it to one assignment.  What each step does
+for an assignment is read from its manifest entry (``tools/assignments.py``), which is
+checked against the files first.  The steps are small functions so that tests can call
+them on a temporary copy.
 """
 
 import argparse
@@ -21,13 +24,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tools.assignments import NEEDS_TASK_DATA, available, by_name  # noqa: E402
+from tools.assignments import TASK_DATA, available, by_name, check, with_step  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 AUTOGRADER_PYTHON = "3.11"
@@ -50,16 +52,17 @@ def _run(cmd, cwd=ROOT, quiet=True):
 
 
 # ---- data ----------------------------------------------------------------------------
-def write_task_data(root=ROOT):
-    """``source/<a>/data/lorenz_task.npz`` for every assignment that trains or tests on it."""
+def write_task_data(root=ROOT, names=None):
+    """``source/<a>/data/lorenz_task.npz`` for every assignment (of ``names``) whose
+    manifest lists the task data."""
     import numpy as np
     from lib.task import lorenz_task
     task = lorenz_task()
-    for name in NEEDS_TASK_DATA:
-        folder = os.path.join(root, "source", name)
+    for spec in with_step("data", names):
+        folder = os.path.join(root, "source", spec.name)
         if not os.path.isdir(folder):
             continue
-        path = os.path.join(folder, "data", "lorenz_task.npz")
+        path = os.path.join(folder, TASK_DATA)
         if os.path.exists(path):
             with np.load(path) as old:
                 if set(old.files) == set(task) and all(np.array_equal(old[k], task[k]) for k in task):
@@ -163,8 +166,7 @@ def reference_modules(name, root=ROOT):
                     found.add(where[w])
         return found
 
-    spec = by_name(name)
-    todo = reached(os.path.join(root, "hidden", spec["hidden"].split(".")[-1] + ".py"))
+    todo = reached(by_name(name).hidden_path(root))
     done = set()
     while todo:
         module = todo.pop()
@@ -176,7 +178,6 @@ def reference_modules(name, root=ROOT):
 def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
     """Lay out what ``otter generate`` zips: bridge tests, reference, hidden checks,
     the grading harness and the assignment's public files."""
-    import importlib
     from grading.bridge import bridge_source
     from tools.course_config import feedback_policy
     spec = by_name(name)
@@ -184,10 +185,10 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
     stage = os.path.join(stage_root or os.path.join(root, "build", "autograder"), name)
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(os.path.join(stage, "tests"))
-    module = importlib.import_module(spec["hidden"])
-    for q in module.QUESTIONS.questions:
-        with open(os.path.join(stage, "tests", q["name"] + ".py"), "w", encoding="utf-8") as f:
-            f.write(bridge_source(q["name"], q["points"], after_publish=after_publish))
+    points = spec.points()
+    for question, value in points.items():
+        with open(os.path.join(stage, "tests", question + ".py"), "w", encoding="utf-8") as f:
+            f.write(bridge_source(question, value, after_publish=after_publish))
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     os.makedirs(os.path.join(stage, "lib"))
     for ref_module in ["__init__", *reference_modules(name, root)]:
@@ -197,12 +198,11 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
             shutil.copy(os.path.join(root, "lib", data), os.path.join(stage, "lib"))
     os.makedirs(os.path.join(stage, "hidden"))
     shutil.copy(os.path.join(root, "hidden", "__init__.py"), os.path.join(stage, "hidden"))
-    shutil.copy(os.path.join(root, "hidden", spec["hidden"].split(".")[-1] + ".py"),
-                os.path.join(stage, "hidden"))
+    shutil.copy(spec.hidden_path(root), os.path.join(stage, "hidden"))
     harness = os.path.join(stage, "harness")
     shutil.copytree(os.path.join(root, "grading"), os.path.join(harness, "grading"), ignore=ignore)
     shutil.copy(os.path.join(root, "pyproject.toml"), harness)
-    for folder in spec["public"]:
+    for folder in spec.public:
         src = os.path.join(root, "source", name, folder)
         if os.path.isdir(src):
             shutil.copytree(src, os.path.join(stage, folder), ignore=ignore)
@@ -211,8 +211,8 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
     config = {
         "lang": "python",
         "plugins": [{"grading.otter_plugin.TrustedGrading": {
-            "hidden_module": spec["hidden"], "public_files": spec["public"],
-            "preload": spec["preload"]}}],
+            "hidden_module": spec.hidden, "public_files": spec.public,
+            "preload": list(spec.preload)}}],
         "pdf": False,
         "show_stdout": False,
         # Feedback policy (tools/course_config.py): "immediate" bridges are public, so
@@ -222,7 +222,7 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
         "show_all_public": not after_publish,
         "show_hidden": after_publish,
         "print_summary": True,
-        "points_possible": sum(q["points"] for q in module.QUESTIONS.questions),
+        "points_possible": sum(points.values()),
     }
     with open(os.path.join(stage, "otter_config.json"), "w", encoding="utf-8") as f:
         json.dump(config, f, indent=2)
@@ -236,7 +236,7 @@ def build_autograder(name, root=ROOT, out_dir=None, stage_root=None, feedback=No
     out_dir = out_dir or os.path.join(root, "autograder")
     os.makedirs(out_dir, exist_ok=True)
     out = os.path.join(out_dir, name + ".zip")
-    files = [p for p in ("lib", "hidden", "harness", *by_name(name)["public"])
+    files = [p for p in ("lib", "hidden", "harness", *by_name(name).public)
              if os.path.exists(os.path.join(stage, p))]
     _run([os.path.join(BIN, "otter"), "generate", "-t", "tests", "-o", out,
           "-r", "requirements.txt", "--python-version", AUTOGRADER_PYTHON,
@@ -269,17 +269,13 @@ def execute_solution(name, root=ROOT, out_root=None, timeout=900):
 
 # ---- grading ---------------------------------------------------------------------------
 def otter_grade(zip_path, notebook, out_dir=None):
-    """``otter run`` one notebook; return (score, max_score, seconds, results dict)."""
-    out_dir = out_dir or tempfile.mkdtemp(prefix="otter-run-")
-    t0 = time.monotonic()
-    _run([os.path.join(BIN, "otter"), "run", "-a", os.path.abspath(zip_path), "-o", out_dir,
-          "--no-logo", os.path.abspath(notebook)], cwd=out_dir)
-    seconds = time.monotonic() - t0
-    with open(os.path.join(out_dir, "results.json"), encoding="utf-8") as f:
-        results = json.load(f)
-    score = sum(t.get("score", 0) for t in results["tests"])
-    max_score = sum(t.get("max_score", 0) for t in results["tests"])
-    return score, max_score, seconds, results
+    """``otter run`` one notebook; return (score, max_score, seconds, results dict).
+    Raises ``RuntimeError`` when Otter fails or writes no results."""
+    from grading.otter_run import otter_run
+    run = otter_run(zip_path, notebook, out_dir, env=_env())
+    if run.returncode != 0 or run.results is None:
+        raise RuntimeError(f"otter run failed ({run.returncode}) on {notebook}:\n{run.output}")
+    return run.score, run.max_score, run.seconds, run.results
 
 
 def grade_builds(names, root=ROOT):
@@ -300,31 +296,51 @@ def grade_builds(names, root=ROOT):
     return ok, rows
 
 
+# ---- artefacts -------------------------------------------------------------------------
+def write_metrics(root=ROOT, names=None):
+    """The figures the manifest lists under the ``metrics`` step (05's table), where
+    missing: ``python -m tools.synthesis_metrics --out PATH``."""
+    for spec in with_step("metrics", names):
+        for art in spec.artefacts_of("metrics"):
+            path = os.path.join(root, "source", spec.name, art.path)
+            if os.path.isdir(os.path.join(root, "source", spec.name)) and not os.path.exists(path):
+                _run([sys.executable, "-m", "tools.synthesis_metrics", "--out", path], cwd=root)
+
+
 # ---- CLI -------------------------------------------------------------------------------
+STEPS = ["data", "checkpoints", "metrics", "release", "bundles", "autograder", "solutions",
+         "grade"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=["build", "data", "checkpoints", "metrics", "release",
-                                         "bundles", "autograder", "solutions", "grade"])
+    parser.add_argument("step", choices=["build", *STEPS, "new"])
+    parser.add_argument("name", nargs="?", help="with new: the assignment to create, NN_name")
     parser.add_argument("--only", help="restrict to one assignment")
     args = parser.parse_args(argv)
-    names = [a["name"] for a in available(ROOT)]
+    if args.step == "new":
+        from tools.scaffold import new_assignment
+        if not args.name:
+            parser.error("new needs the assignment's name, e.g. new 06_topic_name")
+        for path in new_assignment(args.name, ROOT):
+            print("wrote", os.path.relpath(path, ROOT))
+        print(f"next: python -m tools.course build --only {args.name}")
+        return 0
+    check(ROOT, partial=True)
+    names = [a.name for a in available(ROOT)]
     if args.only:
-        names = [by_name(args.only)["name"]]
-    steps = (["data", "checkpoints", "metrics", "release", "bundles", "autograder", "solutions",
-              "grade"]
-             if args.step == "build" else [args.step])
+        names = [by_name(args.only).name]
+    steps = STEPS if args.step == "build" else [args.step]
     t_all = time.monotonic()
     for step in steps:
         t0 = time.monotonic()
         if step == "data":
-            write_task_data()
-        elif step == "checkpoints":
+            write_task_data(names=names)
+        elif step == "checkpoints" and with_step("checkpoints", names):
             from tools.checkpoints import write_checkpoints
             write_checkpoints()
         elif step == "metrics":
-            metrics = os.path.join(ROOT, "source", "05_synthesis", "data", "architecture_metrics.json")
-            if not os.path.exists(metrics):
-                _run([sys.executable, "-m", "tools.synthesis_metrics"])
+            write_metrics(names=names)
         for name in names:
             if step == "release":
                 generate_release(name)

@@ -158,12 +158,10 @@ def _exercise_notebook(name):
 
 
 def function_questions(name):
-    import importlib
-    module = importlib.import_module(by_name(name)["hidden"])
+    import re
     nb = _exercise_notebook(name)
     cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells[1:]}
-    import re
-    return [q for q in module.QUESTIONS.points
+    return [q for q in by_name(name).points()
             if q in cells and re.search(rf"^(def|class) {q}\b", cells[q].source, re.M)]
 
 
@@ -218,7 +216,7 @@ def main(argv=None):
     parser.add_argument("--sample", type=int, help="mutants per exercise (random, seeded)")
     parser.add_argument("--json", help="write the full report here")
     args = parser.parse_args(argv)
-    names = [a["name"] for a in available(ROOT) if not args.only or a["name"] == args.only]
+    names = [a.name for a in available(ROOT) if not args.only or a.name == args.only]
     full, ok = {}, True
     for name in names:
         print(f"{name}:", flush=True)

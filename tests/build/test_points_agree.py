@@ -1,6 +1,5 @@
 """Every graded exercise is an nbgrader cell with the same points as its hidden question."""
 
-import importlib
 import re
 
 import pytest
@@ -21,17 +20,17 @@ def _check_points(nb):
     return out
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s["name"] for s in SPECS])
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_nbgrader_and_otter_points_agree(spec):
-    questions = importlib.import_module(spec["hidden"]).QUESTIONS.points
-    assert _check_points(read(source_path(spec["name"]))) == questions
-    assert _check_points(read(release_path(spec["name"]))) == questions
+    questions = spec.points()
+    assert _check_points(read(source_path(spec.name))) == questions
+    assert _check_points(read(release_path(spec.name))) == questions
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s["name"] for s in SPECS])
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_each_question_has_a_visible_stub_in_the_release(spec):
-    questions = importlib.import_module(spec["hidden"]).QUESTIONS.points
-    cells = exercise_cells(read(release_path(spec["name"])))
+    questions = spec.points()
+    cells = exercise_cells(read(release_path(spec.name)))
     for q in questions:
         assert q in cells, f"no exercise cell with grade_id {q!r}"
         src = cells[q].source
@@ -42,9 +41,9 @@ def test_each_question_has_a_visible_stub_in_the_release(spec):
         assert "BEGIN SOLUTION" not in src
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s["name"] for s in SPECS])
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_public_checks_exist_for_every_question(spec):
     import os
-    questions = importlib.import_module(spec["hidden"]).QUESTIONS.points
-    for q in questions:
-        assert os.path.exists(os.path.join(ROOT, "release", spec["name"], "tests", q + ".py")), q
+    for q in spec.points():
+        assert os.path.exists(os.path.join(ROOT, "source", spec.name, "tests", q + ".py")), q
+        assert os.path.exists(os.path.join(ROOT, "release", spec.name, "tests", q + ".py")), q

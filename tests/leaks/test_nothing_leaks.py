@@ -6,18 +6,9 @@ import os
 import pytest
 
 from notebooks import ROOT, exercise_cells, read, source_path
-from tools.assignments import available
+from tools.assignments import available, by_name
 
-NAMES = [a["name"] for a in available(ROOT)]
-# The lib module(s) whose functions each assignment grades.
-GRADED_MODULES = {
-    "00_introduction": ["dynamics"],
-    "01_continuous_time_rnn": ["ctrnn"],
-    "02_balanced_rate_network": ["ei"],
-    "03_balanced_spiking_network": ["spiking"],
-    "04_dynamical_analysis": ["analysis"],
-    "05_synthesis": ["synthesis"],
-}
+NAMES = [a.name for a in available(ROOT)]
 
 # Lines of reference code that a release shows on purpose, with the reason.
 DELIBERATE = {
@@ -84,7 +75,7 @@ def test_release_has_no_reference_code(name):
     training loops that the notebooks hand out on purpose, are not secret)."""
     import lib
     secret = set()
-    for module in GRADED_MODULES[name]:
+    for module in by_name(name).reference:  # the lib module(s) whose functions it grades
         secret |= _body_lines(os.path.join(ROOT, "lib", module + ".py"), only=set(lib._EXPORTS[module]))
     for path in _student_files(name):
         text = _text(path)
@@ -121,7 +112,7 @@ def test_release_carries_only_notebook_public_tests_and_data(name):
     for path in _student_files(name):
         rel = os.path.relpath(path, os.path.join(ROOT, "release", name))
         top = rel.split(os.sep)[0]
-        assert rel == f"{name}.ipynb" or top in {"tests", "data", "checkpoints"}, rel
+        assert rel == f"{name}.ipynb" or top in {"tests", *by_name(name).public}, rel
         assert not rel.startswith(("lib", "hidden")), rel
 
 
