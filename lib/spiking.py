@@ -306,3 +306,151 @@ def fit_baselines(u_train, washout=RESERVOIR["washout"], lags=(1, 2, 3), alpha=1
     models["quadratic ridge"] = lambda u: quadratic_features(
         torch.as_tensor(u, dtype=torch.float64)) @ W + b
     return models
+
+
+# ---- the reservoir in closed loop (03's optional section, 05's reservoir row) ---------
+
+# A practitioner's closed-loop reservoir: the graded network and input weights (same seed
+# and draws as ``fit_reservoir``), its readout refitted for generation.  The choices, each
+# measured in 03's table: Gaussian noise of std ``noise`` (standardised units) on the
+# training inputs (the readout learns to pull a perturbed input back: the usual
+# regulariser for free running), the squares of the spike traces next to the traces and
+# ``u`` (``squared``: a nonlinear readout of the network state), the products
+# ``u_i u_j`` of the current input (``quadratic``: the Lorenz nonlinearity handed to the
+# readout directly, no network needed), the trace time constant ``tau_s`` (s) and ``alpha``.
+CLOSED_LOOP = dict(noise=0.02, squared=True, quadratic=False, tau_s=RESERVOIR["tau_s"],
+                   alpha=RESERVOIR["alpha"], washout=RESERVOIR["washout"], noise_seed=7)
+DATA_DT = 0.02               # time units per sample of the course's Lorenz data
+
+
+class ClosedLoopReservoir:
+    """A spiking reservoir whose readout is fitted to be iterated on its own output.
+
+    The state of a batch of ``B`` copies is ``(v, z, trace)``, each ``(B, N)``: voltages,
+    last spikes, spike traces.  Inputs and outputs are standardised Lorenz states
+    ``(B, 3)``.  Neurons are advanced by norse's ``LIFBoxCell`` (``norse_neuron``) in the
+    dtype of ``W_rec`` (float32), with the arithmetic of ``simulate_reservoir`` batched."""
+
+    def __init__(self, W_rec, W_in, tau_s=CLOSED_LOOP["tau_s"], squared=CLOSED_LOOP["squared"],
+                 quadratic=CLOSED_LOOP["quadratic"], mu=RESERVOIR["mu"],
+                 steps_per_sample=RESERVOIR["steps_per_sample"], dt=NEURON["dt"]):
+        self.W_rec, self.W_in = W_rec, W_in
+        self.tau_s, self.squared, self.quadratic = float(tau_s), bool(squared), bool(quadratic)
+        self.mu, self.steps_per_sample, self.dt = mu, steps_per_sample, dt
+        self.neuron = norse_neuron(dt=dt, dtype=W_rec.dtype)
+        self.W_out, self.b_out = None, None
+
+    def sim(self):
+        """Keyword arguments of ``simulate_reservoir`` for this network."""
+        return dict(mu=self.mu, steps_per_sample=self.steps_per_sample, tau_s=self.tau_s,
+                    dt=self.dt)
+
+    def initial_state(self, batch):
+        """Rest: ``(v, z, trace)``, each ``(B, N)`` zeros."""
+        n, dtype = self.W_rec.shape[0], self.W_rec.dtype
+        return tuple(torch.zeros(batch, n, dtype=dtype) for _ in range(3))
+
+    @torch.no_grad()
+    def advance(self, state, u):
+        """Hold the input ``u`` ``(B, 3)`` for ``steps_per_sample`` network steps."""
+        v, z, trace = state
+        drive = self.mu + u.to(self.W_rec.dtype) @ self.W_in.T
+        decay = math.exp(-self.dt / self.tau_s)
+        for _ in range(self.steps_per_sample):
+            z, v = self.neuron(v, drive + z @ self.W_rec.T)
+            trace = decay * trace + z
+        return v, z, trace
+
+    def features(self, traces, u):
+        """Readout features ``(..., F)`` in float64 from traces ``(..., N)`` and inputs
+        ``(..., 3)``: traces, ``u``, then the squared traces (if ``squared``) and the
+        products ``u_i u_j``, ``i <= j`` (if ``quadratic``)."""
+        traces, u = traces.double(), torch.as_tensor(u).double()
+        parts = [traces, u]
+        if self.squared:
+            parts.append(traces ** 2)
+        if self.quadratic:
+            i, j = torch.triu_indices(u.shape[-1], u.shape[-1])
+            parts.append(u[..., i] * u[..., j])
+        return torch.cat(parts, dim=-1)
+
+    def readout(self, traces, u):
+        """Prediction ``(..., 3)`` of the next state (float64)."""
+        return self.features(traces, u) @ self.W_out + self.b_out
+
+    @torch.no_grad()
+    def generate(self, warm, u0, n_steps):
+        """Teacher-forced on ``warm`` ``(n_warmup, B, 3)`` from rest, then fed ``u0``
+        ``(B, 3)`` and its own predictions: returns ``(n_steps, B, 3)`` (float64), the
+        first row the prediction following ``u0``."""
+        state = self.initial_state(u0.shape[0])
+        for u in warm:
+            state = self.advance(state, u)
+        u, out = u0, []
+        for _ in range(n_steps):
+            state = self.advance(state, u)
+            u = self.readout(state[2], u).to(self.W_rec.dtype)
+            out.append(u)
+        return torch.stack(out).double()
+
+
+def fit_closed_loop_reservoir(u_train, seed=1, noise=CLOSED_LOOP["noise"],
+                              squared=CLOSED_LOOP["squared"], quadratic=CLOSED_LOOP["quadratic"],
+                              tau_s=CLOSED_LOOP["tau_s"], alpha=CLOSED_LOOP["alpha"],
+                              washout=CLOSED_LOOP["washout"], noise_seed=CLOSED_LOOP["noise_seed"],
+                              traces=None, n_exc=NETWORK["n_exc"], n_inh=NETWORK["n_inh"],
+                              input_scale=RESERVOIR["input_scale"]):
+    """The network of ``fit_reservoir(u_train, seed)`` (the same weights) with a readout
+    fitted for closed loop: driven from rest by ``u_train`` ``(T, 3)`` plus Gaussian noise
+    of std ``noise`` (drawn in float32 from ``torch.Generator().manual_seed(noise_seed)``;
+    ``simulate_reservoir``, so the notebook's ``traces_all`` can be reused via ``traces``
+    when ``noise == 0``), a ridge readout (``alpha``) of the features of
+    ``ClosedLoopReservoir.features`` (of the noisy input) is fitted to the clean ``u[t+1]``
+    after ``washout`` samples.  Returns a ``ClosedLoopReservoir``."""
+    rng_w = torch.Generator().manual_seed(seed)
+    W_rec = sparse_ei_weights(n_exc, n_inh, NETWORK["p"], NETWORK["w_exc"], NETWORK["g"], rng_w)
+    u_train = torch.as_tensor(u_train, dtype=W_rec.dtype)
+    W_in = input_weights(n_exc + n_inh, u_train.shape[1], input_scale, rng_w, dtype=W_rec.dtype)
+    model = ClosedLoopReservoir(W_rec, W_in, tau_s=tau_s, squared=squared, quadratic=quadratic)
+    u_in = u_train
+    if noise:
+        rng_n = torch.Generator().manual_seed(noise_seed)
+        u_in = u_train + noise * torch.randn(u_train.shape, generator=rng_n, dtype=u_train.dtype)
+    if traces is None:
+        traces = simulate_reservoir(u_in, W_rec, W_in, **model.sim())
+    F = model.features(traces[:len(u_in)], u_in)
+    model.W_out, model.b_out = ridge_regression(F[washout:-1], u_train[washout + 1:].double(), alpha)
+    return model
+
+
+def closed_loop_starts(T, n_starts=20, n_warmup=200, horizon=600):
+    """The starts of ``lib.ctrnn.valid_prediction_times``:
+    ``linspace(n_warmup, T - horizon - 1, n_starts)`` as integers."""
+    return np.linspace(n_warmup, T - horizon - 1, n_starts).astype(int)
+
+
+def reservoir_valid_prediction_times(model, series, n_starts=20, n_warmup=200, horizon=600,
+                                     data_dt=DATA_DT, threshold=0.5):
+    """Closed-loop valid prediction times (Lyapunov times) with the protocol of
+    ``lib.ctrnn.valid_prediction_times``: from each start ``s``, teacher forcing from rest
+    on ``series[s - n_warmup : s]``, then free running from the input ``series[s]``,
+    compared with ``series[s + 1 : s + 1 + horizon]`` (std 1, threshold 0.5).  ``series``
+    is ``(T, 3)`` standardised; returns ``(n_starts,)``."""
+    from .ctrnn import valid_prediction_time
+    series = torch.as_tensor(series, dtype=model.W_rec.dtype)
+    starts = closed_loop_starts(len(series), n_starts, n_warmup, horizon)
+    warm = torch.stack([series[s - n_warmup:s] for s in starts], dim=1)   # (n_warmup, B, 3)
+    pred = model.generate(warm, series[starts], horizon)                  # (horizon, B, 3)
+    ones = torch.ones(series.shape[1], dtype=torch.float64)
+    return np.array([valid_prediction_time(pred[:, j], series[s + 1:s + 1 + horizon].double(),
+                                           ones, data_dt, threshold)
+                     for j, s in enumerate(starts)])
+
+
+def reservoir_free_run(model, series, n_steps, n_warmup=200):
+    """A free-running trajectory ``(n_steps, 3)`` (float64 numpy): teacher forcing from
+    rest on ``series[:n_warmup]``, then the input ``series[n_warmup]`` and the model's own
+    predictions (the first row predicts ``series[n_warmup + 1]``)."""
+    series = torch.as_tensor(series, dtype=model.W_rec.dtype)
+    gen = model.generate(series[:n_warmup, None, :], series[n_warmup][None], n_steps)
+    return gen[:, 0].numpy()

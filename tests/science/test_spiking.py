@@ -169,3 +169,62 @@ def test_small_reservoir_beats_persistence():
     err = S.one_step_error(pred, u[1600:], 100)
     persistence = S.one_step_error(u[1600:], u[1600:], 100)
     assert err < persistence / 3
+
+
+# ---- the reservoir in closed loop (issue 14) ------------------------------------------
+
+
+def _small_closed_loop(noise=0.02, **kw):
+    from lib.task import lorenz_task
+    task = lorenz_task(n_samples=2000)
+    u = torch.tensor((task["traj"] - task["train_mean"]) / task["train_std"], dtype=torch.float32)
+    model = S.fit_closed_loop_reservoir(u[:1200], n_exc=80, n_inh=20, noise=noise, **kw)
+    return model, u
+
+
+def test_closed_loop_reservoir_shapes_and_determinism():
+    model, u = _small_closed_loop()
+    n_feat = 100 + 3 + 100                      # traces, input, squared traces (default)
+    assert model.W_out.shape == (n_feat, 3) and model.b_out.shape == (3,)
+    again, _ = _small_closed_loop()
+    assert torch.equal(model.W_out, again.W_out)
+    series = u[1200:]
+    vpt = S.reservoir_valid_prediction_times(model, series, n_starts=4, n_warmup=50, horizon=100)
+    assert vpt.shape == (4,) and np.all(vpt >= 0) and np.all(vpt <= 100 * 0.02 * 0.9056 + 1e-9)
+    assert np.array_equal(vpt, S.reservoir_valid_prediction_times(
+        again, series, n_starts=4, n_warmup=50, horizon=100))
+    run = S.reservoir_free_run(model, series, 30, n_warmup=50)
+    assert run.shape == (30, 3) and run.dtype == np.float64 and np.isfinite(run).all()
+    assert np.array_equal(run, S.reservoir_free_run(again, series, 30, n_warmup=50))
+    quad, _ = _small_closed_loop(quadratic=True, squared=False)
+    assert quad.W_out.shape == (100 + 3 + 6, 3)
+
+
+def test_closed_loop_protocol_is_ctrnn_s():
+    """Starts as ``lib.ctrnn.valid_prediction_times``; from each start the free run equals
+    ``reservoir_free_run`` on the series cut at ``s - n_warmup`` (teacher forcing on the
+    ``n_warmup`` samples before ``s``, then the input ``series[s]``), scored against
+    ``series[s + 1 : s + 1 + horizon]``."""
+    from lib.ctrnn import valid_prediction_time
+    model, u = _small_closed_loop()
+    series, n_warmup, horizon = u[1200:], 40, 80
+    starts = S.closed_loop_starts(len(series), 3, n_warmup, horizon)
+    assert starts.tolist() == np.linspace(n_warmup, len(series) - horizon - 1, 3).astype(int).tolist()
+    vpt = S.reservoir_valid_prediction_times(model, series, 3, n_warmup, horizon)
+    ones = torch.ones(3, dtype=torch.float64)
+    for s, v in zip(starts, vpt):
+        run = S.reservoir_free_run(model, series[s - n_warmup:], horizon, n_warmup=n_warmup)
+        ref = valid_prediction_time(torch.as_tensor(run), series[s + 1:s + 1 + horizon].double(),
+                                    ones, 0.02)
+        assert abs(v - ref) < 1e-12
+    # a perfect predictor of the true series is valid for the whole horizon
+    assert valid_prediction_time(series[1:1 + horizon].double(), series[1:1 + horizon].double(),
+                                 ones, 0.02) == horizon * 0.02 * 0.9056
+
+
+def test_closed_loop_fit_reuses_clean_traces():
+    """Without noise the fit may reuse a run of ``simulate_reservoir`` (03's traces_all)."""
+    model, u = _small_closed_loop(noise=0.0)
+    traces = S.simulate_reservoir(u[:1200], model.W_rec, model.W_in, **model.sim())
+    again = S.fit_closed_loop_reservoir(u[:1200], n_exc=80, n_inh=20, noise=0.0, traces=traces)
+    assert torch.equal(model.W_out, again.W_out)
