@@ -12,7 +12,8 @@ import sys
 from notebooks import ROOT
 
 BIN = os.path.dirname(sys.executable)
-COPIED = ("nbgrader_config.py", "pyproject.toml", "source", "lib", "hidden", "grading", "tools")
+COPIED = ("nbgrader_config.py", "pyproject.toml", "requirements.txt", "requirements-nodeps.txt",
+          "source", "lib", "hidden", "grading", "tools")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".OTTER_LOG")
 
 
