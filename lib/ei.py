@@ -226,7 +226,7 @@ def sign_consistency(model):
 
 def train_rollout(model, series, n_iter=1500, batch_size=32, burn_in=15, rollout=25,
                   lr=4e-3, alpha_frac=0.6, tf_weight=2.0, tf_skip=5, seed=0,
-                  max_seconds=None, progress=False):
+                  max_seconds=None, progress=False, balance_weight=0.0):
     """Train any model with the :class:`EIRNN` interface on a standardised series (T, d).
 
     The scheme of 01: windows of ``burn_in + rollout + 1`` samples; the first ``burn_in``
@@ -235,6 +235,11 @@ def train_rollout(model, series, n_iter=1500, batch_size=32, burn_in=15, rollout
     ``alpha * true + (1 - alpha) * prediction`` with ``alpha`` annealed linearly from 1 to 0
     over the first ``alpha_frac`` of the iterations.  Adam, one-cycle learning rate,
     gradient clipping at norm 1.  Uses only ``model(x_seq, r0)``.  Returns the losses.
+
+    ``balance_weight > 0`` adds ``balance_weight * balance_penalty(...)`` on the teacher-forced
+    burn-in (rates before each step and that step's input; needs an :class:`EIRNN`-like model
+    with ``W_rec``, ``W_in``, ``b``); at 0 (the default) nothing is computed and training is
+    unchanged.  The returned losses never include the penalty.
     """
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -260,8 +265,12 @@ def train_rollout(model, series, n_iter=1500, batch_size=32, burn_in=15, rollout
             preds.append(y)
             x = alpha * win[burn_in + k + 1] + (1 - alpha) * y
         loss = torch.mean((torch.stack(preds) - win[burn_in + 1:]) ** 2) + tf_weight * tf_loss
+        total = loss
+        if balance_weight > 0:
+            # rates before step t (rs[t-1]) meet the input of step t (win[t]), t = 1..burn_in-1
+            total = loss + balance_weight * balance_penalty(model, rs[:-1], win[1:burn_in])
         opt.zero_grad()
-        loss.backward()
+        total.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
@@ -269,6 +278,66 @@ def train_rollout(model, series, n_iter=1500, batch_size=32, burn_in=15, rollout
         if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
             break
     return losses
+
+
+# ---- ungraded helpers: balance of a trained network ------------------------------------
+
+ACTIVE_EPS = 1e-6        # an input entry counts in the balance index when its excitation exceeds this
+PENALTY_EPS = 0.1        # floor of the excitation in the training penalty's denominator
+
+
+def model_currents(model, r, x):
+    """Excitatory and inhibitory input of every unit of an :class:`EIRNN` for one step.
+
+    ``r`` (..., N) are the rates *before* the step and ``x`` (..., n_in) its input (same
+    leading shape).  The external drive ``x @ W_in.T + b`` is split by sign: its positive
+    part counts as excitation, its negative part as inhibition, next to the recurrent E
+    (``W_rec > 0``) and I (``W_rec < 0``) inputs.  Returns ``(exc, inh)``, both (..., N), in
+    the units of the relu's argument (``exc >= 0``, ``inh <= 0``, ``exc + inh`` the total).
+    Differentiable.
+    """
+    drive = x @ model.W_in.T + model.b
+    exc, inh = input_currents(model.W_rec, r, drive.clamp(min=0))
+    return exc, inh + drive.clamp(max=0)
+
+
+def balance_penalty(model, r, x, eps=PENALTY_EPS):
+    """Differentiable surrogate of the balance index for training: the mean over all units
+    and samples of ``|exc + inh| / (exc + eps)`` (:func:`model_currents`; ``r`` (..., N),
+    ``x`` (..., n_in)).  ``eps`` keeps nearly unexcited units from dominating the gradient."""
+    exc, inh = model_currents(model, r, x)
+    return torch.mean(torch.abs(exc + inh) / (exc + eps))
+
+
+@torch.no_grad()
+def trained_balance(model, series, n_warmup=50):
+    """Balance of a trained :class:`EIRNN` on the task input (teacher forced).
+
+    ``series`` (T, n_in) (standardised units) is fed from zero rates; for every step
+    ``t = n_warmup .. T-2`` the rates before the step and its input ``series[t]`` give the
+    currents of :func:`model_currents`.  Entries (step, unit) whose excitation exceeds
+    ``ACTIVE_EPS`` count.  Returns a dict of floats: ``balance_index`` (mean
+    ``|exc + inh| / exc`` over those entries, :func:`balance_index`), ``exc_mean`` and
+    ``inh_mean`` (their mean excitatory and inhibitory input, ``inh_mean <= 0``), the same
+    means over E units (``exc_mean_E``, ``inh_mean_E``) and I units (``exc_mean_I``,
+    ``inh_mean_I``), ``net_mean`` (mean ``exc + inh``) and ``active_fraction`` (share of
+    entries counted).
+    """
+    _, rs = model(series[:-1].unsqueeze(1))                     # rs[t]: rates after input t
+    r = rs[n_warmup - 1:-1, 0]                                   # (T - 1 - n_warmup, N)
+    x = series[n_warmup:-1]
+    exc, inh = model_currents(model, r, x)
+    active = exc > ACTIVE_EPS
+    out = {"balance_index": float(balance_index(exc[active], inh[active])),
+           "exc_mean": float(exc[active].mean()), "inh_mean": float(inh[active].mean()),
+           "net_mean": float((exc + inh)[active].mean()),
+           "active_fraction": float(active.float().mean())}
+    n_exc = model.n_exc
+    for pop, sl in (("E", slice(0, n_exc)), ("I", slice(n_exc, None))):
+        a = active[:, sl]
+        out[f"exc_mean_{pop}"] = float(exc[:, sl][a].mean())
+        out[f"inh_mean_{pop}"] = float(inh[:, sl][a].mean())
+    return out
 
 
 def train_eirnn(task, seed=0, n_exc=128, n_inh=32, tau_E=0.06, tau_I=0.03, dt=DATA_DT,
@@ -286,6 +355,39 @@ def train_eirnn(task, seed=0, n_exc=128, n_inh=32, tau_E=0.06, tau_I=0.03, dt=DA
     info = {"loss": losses, "seconds": time.perf_counter() - t0,
             "config": {"n_in": 3, "n_exc": n_exc, "n_inh": n_inh, "n_out": 3,
                        "tau_E": tau_E, "tau_I": tau_I, "dt": dt}}
+    return model, info
+
+
+BALANCED_G = 0.9          # initial recurrent gain of the balanced variant (train_eirnn's)
+BALANCED_WEIGHT = 1.0     # weight of the balance penalty in the balanced variant's loss
+
+
+def train_balanced_eirnn(task, seed=0, g=BALANCED_G, balance_weight=BALANCED_WEIGHT,
+                         n_exc=128, n_inh=32, tau_E=0.06, tau_I=0.03, dt=DATA_DT,
+                         progress=False, **train_kwargs):
+    """A trained :class:`EIRNN` kept in the balanced state by a penalty on its currents.
+
+    As :func:`train_eirnn` (same initialisation, task split, schedule and defaults; extra
+    keyword arguments go to :func:`train_rollout`) plus :func:`balance_penalty` with weight
+    ``balance_weight`` in the loss, in the spirit of Ingrosso & Abbott (2019), who keep a
+    trained network balanced by constraining its currents.  ``g`` is the initial gain of
+    :func:`init_eirnn`: strong ``1/sqrt(N)``-scaled weights are the other route to balance,
+    but with these time constants (``dt/tau_I = 0.67``) the Euler-stepped network diverges
+    from initialisation already for ``g`` of about 1.5, so the default keeps 0.9.
+
+    Returns ``(model, info)`` with info's ``loss`` (task loss only), ``seconds`` and
+    ``config`` (which also records ``g`` and ``balance_weight``).
+    """
+    torch.manual_seed(seed)
+    train, _, _ = standardised_splits(task)
+    model = EIRNN(3, n_exc, n_inh, 3, tau_E=tau_E, tau_I=tau_I, dt=dt, g=g, seed=seed)
+    t0 = time.perf_counter()
+    losses = train_rollout(model, train, seed=seed, progress=progress,
+                           balance_weight=balance_weight, **train_kwargs)
+    info = {"loss": losses, "seconds": time.perf_counter() - t0,
+            "config": {"n_in": 3, "n_exc": n_exc, "n_inh": n_inh, "n_out": 3,
+                       "tau_E": tau_E, "tau_I": tau_I, "dt": dt, "g": g,
+                       "balance_weight": balance_weight}}
     return model, info
 
 

@@ -95,3 +95,62 @@ def test_closed_loop_continues_forward():
     assert torch.allclose(out[0], y[0])
     y2, _ = m(out[0][None], r[0])
     assert torch.allclose(out[1], y2[0])
+
+
+# ---- balance of a trained network (issue 14) ----------------------------------------------
+
+
+def _hand_made_network():
+    """One E unit (0) and one I unit (1) with dt = tau, so each step sets r = relu(input).
+    Biases 1 and 1, I -> E weight -0.5, no E -> I weight, no input weights: from the second
+    step on r = (0.5, 1); unit 0 gets exc 1, inh -0.5 (ratio 0.5), unit 1 exc 1, inh 0 (ratio 1)."""
+    m = ei.EIRNN(1, 1, 1, 1, tau_E=0.1, tau_I=0.1, dt=0.1, seed=0).double()
+    with torch.no_grad():
+        m.W_rec_raw.copy_(torch.tensor([[0.0, 0.5], [0.0, 0.0]]))
+        m.W_in.zero_()
+        m.b.copy_(torch.tensor([1.0, 1.0]))
+    return m
+
+
+def test_trained_balance_of_a_hand_made_network():
+    m = _hand_made_network()
+    b = ei.trained_balance(m, torch.zeros(20, 1, dtype=torch.float64), n_warmup=5)
+    assert b["balance_index"] == pytest.approx(0.75)
+    assert b["exc_mean"] == pytest.approx(1.0) and b["inh_mean"] == pytest.approx(-0.25)
+    assert b["exc_mean_E"] == pytest.approx(1.0) and b["inh_mean_E"] == pytest.approx(-0.5)
+    assert b["exc_mean_I"] == pytest.approx(1.0) and b["inh_mean_I"] == pytest.approx(0.0)
+    assert b["active_fraction"] == 1.0
+
+
+def test_model_currents_split_the_total_input_by_sign():
+    m = ei.EIRNN(3, 6, 2, 3, seed=3).double()
+    g = torch.Generator().manual_seed(4)
+    r = torch.rand(5, 8, generator=g, dtype=torch.float64)
+    x = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    exc, inh = ei.model_currents(m, r, x)
+    assert torch.allclose(exc + inh, r @ m.W_rec.T + x @ m.W_in.T + m.b)
+    assert torch.all(exc >= 0) and torch.all(inh <= 0)
+    # the penalty is the index of these currents, with a floor under the excitation
+    assert float(ei.balance_penalty(m, r, x, eps=0.0).detach()) == pytest.approx(
+        float(ei.balance_index(exc, inh)))
+
+
+def test_balance_penalty_off_by_default_changes_nothing():
+    series = torch.randn(200, 3, generator=torch.Generator().manual_seed(5))
+    kw = dict(n_iter=4, batch_size=4, burn_in=6, rollout=3, tf_skip=2)
+    a, b = ei.EIRNN(3, 6, 2, 3, seed=0), ei.EIRNN(3, 6, 2, 3, seed=0)
+    la = ei.train_rollout(a, series, **kw)
+    lb = ei.train_rollout(b, series, balance_weight=0.0, **kw)
+    assert la == lb
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    c = ei.EIRNN(3, 6, 2, 3, seed=0)
+    lc = ei.train_rollout(c, series, balance_weight=1.0, **kw)
+    assert lc[0] == la[0]                       # the returned loss is the task loss only
+    assert not torch.equal(c.W_rec_raw, a.W_rec_raw)
+
+
+def test_train_balanced_eirnn_returns_an_eirnn():
+    from lib.task import lorenz_task
+    m, info = ei.train_balanced_eirnn(lorenz_task(), n_exc=8, n_inh=4, n_iter=2, batch_size=2)
+    assert isinstance(m, ei.EIRNN) and len(info["loss"]) == 2
+    assert info["config"]["balance_weight"] > 0 and ei.sign_consistency(m) == 1.0
