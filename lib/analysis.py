@@ -15,6 +15,8 @@ natural logarithms.
 import numpy as np
 import torch
 
+from .dynamics import BETA, RHO, SIGMA, lorenz_components, lorenz_jacobian
+
 # ---- graded exercises -------------------------------------------------------------------
 
 
@@ -165,48 +167,24 @@ def power_spectrum_distance(x_true, x_gen, smoothing=2.0):
 # ---- ungraded helpers -------------------------------------------------------------------
 
 
-def rk4_step_jacobian(f, jac_f, x, dt):
-    """Exact Jacobian (d, d) of one classic RK4 step of dx/dt = f(x), from the Jacobian
-    ``jac_f`` of ``f`` (chain rule through the four stages; much faster than autograd)."""
-    eye = torch.eye(x.shape[-1], dtype=x.dtype)
-    k1 = f(x)
-    J1 = jac_f(x)
-    x2 = x + dt / 2 * k1
-    k2 = f(x2)
-    J2 = jac_f(x2) @ (eye + dt / 2 * J1)
-    x3 = x + dt / 2 * k2
-    k3 = f(x3)
-    J3 = jac_f(x3) @ (eye + dt / 2 * J2)
-    x4 = x + dt * k3
-    J4 = jac_f(x4) @ (eye + dt * J3)
-    return eye + dt / 6 * (J1 + 2 * J2 + 2 * J3 + J4)
+def lorenz_torch(x, sigma=SIGMA, rho=RHO, beta=BETA):
+    """Lorenz-63 vector field (``lib.dynamics``) on tensors (..., 3), differentiable."""
+    return torch.stack(lorenz_components(x[..., 0], x[..., 1], x[..., 2], sigma, rho, beta),
+                       dim=-1)
 
 
-def lorenz_torch(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
-    """Lorenz-63 vector field on tensors (..., 3)."""
-    a, b, c = x[..., 0], x[..., 1], x[..., 2]
-    return torch.stack([sigma * (b - a), a * (rho - c) - b, a * b - beta * c], dim=-1)
-
-
-def lorenz_torch_jacobian(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
-    a, b, c = (float(v) for v in x)
-    return torch.tensor([[-sigma, sigma, 0.0], [rho - c, -1.0, -a], [b, a, -beta]],
-                        dtype=x.dtype)
-
-
-def lorenz_rk4_map(dt=0.01, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
+def lorenz_rk4_map(dt=0.01, sigma=SIGMA, rho=RHO, beta=BETA):
     """(step, jacobian) of the classic RK4 map of Lorenz-63 on (3,) float64 tensors.
 
     Computed with NumPy on the three numbers (small torch ops cost more than the maths),
-    the Jacobian exactly by the chain rule through the four RK4 stages.
+    the Jacobian exactly by the chain rule through the four RK4 stages; field and
+    Jacobian are ``lib.dynamics``'s.
     """
     def f(v):
-        a, b, c = v
-        return np.array([sigma * (b - a), a * (rho - c) - b, a * b - beta * c])
+        return np.array(lorenz_components(*v, sigma, rho, beta))
 
     def jf(v):
-        a, b, c = v
-        return np.array([[-sigma, sigma, 0.0], [rho - c, -1.0, -a], [b, a, -beta]])
+        return lorenz_jacobian(v, sigma, rho, beta)
 
     eye = np.eye(3)
 

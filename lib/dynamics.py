@@ -8,14 +8,20 @@ import numpy as np
 SIGMA, RHO, BETA = 10.0, 28.0, 8.0 / 3.0
 
 
+def lorenz_components(x, y, z, sigma=SIGMA, rho=RHO, beta=BETA):
+    """(dx/dt, dy/dt, dz/dt) of Lorenz-63 from the coordinates (numbers, NumPy arrays or
+    torch tensors alike): the one place the field is written."""
+    return sigma * (y - x), x * (rho - z) - y, x * y - beta * z
+
+
 def lorenz_rhs(state, sigma=SIGMA, rho=RHO, beta=BETA):
     """Lorenz-63 vector field. ``state`` (..., 3) -> d state/dt (..., 3).
 
     dx/dt = sigma (y - x),  dy/dt = x (rho - z) - y,  dz/dt = x y - beta z.
     """
     state = np.asarray(state, dtype=float)
-    x, y, z = state[..., 0], state[..., 1], state[..., 2]
-    return np.stack([sigma * (y - x), x * (rho - z) - y, x * y - beta * z], axis=-1)
+    return np.stack(lorenz_components(state[..., 0], state[..., 1], state[..., 2],
+                                      sigma, rho, beta), axis=-1)
 
 
 def rk4_step(f, x, dt):
