@@ -9,7 +9,11 @@ reservoir's own regime under the Lorenz drive; and the reservoir's one-step erro
 baselines that use no network (persistence, linear AR(1-3), quadratic ridge) and next to the
 same reservoir silenced (what the grader checks), on the task's test split and on held-out
 data like the grader's.  Goals: network CV 0.85-1.25 where the control's is < 0.4, <= 10 s,
-reservoir <= 0.06 (the grading threshold) and silenced > 0.06.
+reservoir <= 0.06 (the grading threshold) and silenced > 0.06.  Closed loop (issue 14):
+the reservoir with its readout refitted for free running (``lib.spiking``'s defaults),
+its valid prediction times from 20 starts on the test split (the protocol of
+``lib.ctrnn.valid_prediction_times``, 200 samples of teacher forcing), their median and the
+fit time; goal: median >= 1 Lyapunov time.
 """
 
 import time
@@ -95,15 +99,30 @@ def _reservoir():
     return out
 
 
+def _closed_loop():
+    task = lorenz_task()
+    std = lambda a: (a - task["train_mean"]) / task["train_std"]  # noqa: E731
+    t0 = time.perf_counter()
+    model = S.fit_closed_loop_reservoir(std(task["train"]))
+    fit_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    vpt = S.reservoir_valid_prediction_times(model, std(task["test"]))
+    return {"closed_loop_vpt_median": float(np.median(vpt)),
+            "closed_loop_vpt_all": [round(float(v), 4) for v in vpt],
+            "closed_loop_fit_seconds": fit_seconds,
+            "closed_loop_vpt_seconds": time.perf_counter() - t0}
+
+
 def measure():
     torch.set_num_threads(1)
     figures = {}
     figures.update(_network_regime())
     figures.update(_speed())
     figures.update(_reservoir())
+    figures.update(_closed_loop())
     return figures
 
 
 if __name__ == "__main__":
     for key, value in measure().items():
-        print(f"{key:40s} {value:.4g}")
+        print(f"{key:40s} {value}" if isinstance(value, list) else f"{key:40s} {value:.4g}")
