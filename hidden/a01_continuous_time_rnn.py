@@ -448,3 +448,74 @@ def ctrnn_model(sub, ref):
            f"ctrnn_model on held-out Lorenz data: median closed-loop valid prediction time over "
            f"20 starts (50 warm-up steps teacher forced, then closed_loop, threshold 0.5) is "
            f"{med:.2f} Lyapunov times, required >= {MODEL_VPT_MIN}")
+
+
+# ---- trajectory_loss ---------------------------------------------------------------------
+def _mlp_params(seed, d, n_hidden, dtype):
+    g = rng(seed)
+    return {"W1": _t(g.normal(scale=0.8, size=(n_hidden, d)), dtype),
+            "b1": _t(g.uniform(-0.5, 0.5, size=n_hidden), dtype),
+            "W2": _t(g.normal(scale=1 / math.sqrt(n_hidden), size=(d, n_hidden)), dtype),
+            "b2": _t(g.normal(scale=0.1, size=d), dtype)}
+
+
+def _reference_loss(ref, params, win, dt, adjoint=False, **kwargs):
+    """The reference loss and the gradients of the field's parameters, in the grader."""
+    field = fixtures.build("mlp_field", params)
+    loss = ref.trajectory_loss(field, win, dt, adjoint=adjoint, **kwargs)
+    loss.backward()
+    return loss.detach(), {k: p.grad.clone() for k, p in field.named_parameters()}
+
+
+@QUESTIONS.question("trajectory_loss", points=2)
+def trajectory_loss(sub, ref):
+    cases = ((torch.float64, 61, 6, 4, 0.05, {"method": "rk4"}),
+             (torch.float64, 62, 5, 3, 0.1, {"method": "euler"}),
+             (torch.float64, 63, 2, 2, 0.07, {"method": "midpoint"}),
+             (torch.float64, 65, 4, 2, 0.03, {}),
+             (torch.float32, 64, 7, 5, 0.02, {"method": "rk4"}))
+    for dtype, seed, L, B, dt, kwargs in cases:
+        params = _mlp_params(seed, 3, 8, dtype)
+        win = _t(rng(seed + 100).normal(size=(L, B, 3)), dtype)
+        shown = "".join(f", method={v!r}" for v in kwargs.values()) or " (default method)"
+        what = f"trajectory_loss(func, x_window, dt={dt}{shown}) with x_window ({L}, {B}, 3), {dtype}"
+        got, reply = sub.call("trajectory_loss", Fixture("mlp_field", **params), win, dt,
+                              return_args=True, **kwargs)
+        _expect_tensor(got, dtype, what)
+        expect_shape(got, (), what)
+        _close(got, _reference_loss(ref, params, win, dt, **kwargs)[0], what, dtype)
+        expect_unchanged([None, win], reply["args"], "trajectory_loss")
+    # gradients, and where they come from: the adjoint integrates the field again backwards
+    params = _mlp_params(71, 3, 8, torch.float64)
+    win = _t(rng(171).normal(size=(6, 3, 3)), torch.float64)
+    field = sub.call({"name": "torch", "attr": "nn.Module.train"}, Fixture("mlp_field", **params),
+                     keep="node_field")
+
+    def calls():
+        return int(sub.get_params(field, attrs=["calls"])["attrs"]["calls"])
+
+    for adjoint in (False, True):
+        what = f"trajectory_loss(func, x_window, 0.05, adjoint={adjoint}) with x_window (6, 3, 3)"
+        sub.call(field.zero_grad)
+        loss = sub.call("trajectory_loss", field, win, 0.05, adjoint=adjoint, keep="node_loss")
+        before = calls()
+        try:
+            sub.call(loss.backward)
+        except CheckFailed:
+            raise CheckFailed(f"{what}: backward() of the returned loss failed (it must be a "
+                              "tensor through which gradients reach func's parameters)") from None
+        in_backward = calls() - before
+        if adjoint:
+            expect(in_backward > 0, f"{what}: the backward pass never evaluated func: with "
+                                    "adjoint=True the gradient must come from odeint_adjoint")
+        else:
+            expect(in_backward == 0, f"{what}: the backward pass evaluated func {in_backward} "
+                                     "times: with adjoint=False backpropagate through odeint")
+        want = _reference_loss(ref, params, win, 0.05, adjoint=adjoint)[1]
+        for name, g in want.items():
+            try:
+                got = sub.call(getattr(field, name).grad.clone)
+            except CheckFailed:
+                raise CheckFailed(f"{what}: func's parameter {name} got no gradient") from None
+            _close(got, g, f"{what}: gradient of the loss with respect to func.{name}",
+                   torch.float64, rtol=1e-5, atol=1e-8)

@@ -23,6 +23,7 @@ _EXPORTS = {
                  "lyapunov_spectrum",
                  "state_space_divergence", "power_spectrum_distance"],
     "synthesis": ["comparison_table"],
+    "neural_ode": ["trajectory_loss"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_WHERE)

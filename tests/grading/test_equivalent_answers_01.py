@@ -123,6 +123,18 @@ def valid_prediction_time(pred, true, std, dt, threshold=0.5, lyapunov_exponent=
         n += 1
     return float(n * dt * lyapunov_exponent)
 ''',
+    # the loss by torch.nn.functional, the grid by linspace
+    "trajectory_loss": '''
+def trajectory_loss(func, x_window, dt, method="rk4", adjoint=False):
+    L = x_window.shape[0]
+    t = torch.linspace(0.0, (L - 1) * dt, L, dtype=x_window.dtype)
+    if adjoint:
+        x_hat = torchdiffeq.odeint_adjoint(func, x_window[0], t, method=method,
+                                           adjoint_params=tuple(func.parameters()))
+    else:
+        x_hat = torchdiffeq.odeint(func, x_window[0], t, method=method)
+    return torch.nn.functional.mse_loss(x_hat[1:], x_window[1:])
+''',
 }
 
 STYLE_LINEAR = {
@@ -190,6 +202,17 @@ def valid_prediction_time(pred, true, std, dt, threshold=0.5, lyapunov_exponent=
     ok = (prediction_error(pred, true, std) <= threshold).to(torch.int64)
     n = torch.cumprod(ok, dim=0).sum()
     return n * dt * lyapunov_exponent
+''',
+    # one solver call per sample, each from the previous prediction (the same steps)
+    "trajectory_loss": '''
+def trajectory_loss(func, x_window, dt, method="rk4", adjoint=False):
+    solve = torchdiffeq.odeint_adjoint if adjoint else torchdiffeq.odeint
+    t = torch.tensor([0.0, dt], dtype=x_window.dtype)
+    x, total = x_window[0], 0.0
+    for k in range(1, len(x_window)):
+        x = solve(func, x, t, method=method)[-1]
+        total = total + ((x - x_window[k]) ** 2).sum()
+    return total / x_window[1:].numel()
 ''',
 }
 

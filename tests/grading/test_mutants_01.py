@@ -25,6 +25,12 @@ def valid_prediction_time(pred, true, std, dt, threshold=0.5, lyapunov_exponent=
     bad = torch.nonzero(err >= threshold)
     n = int(bad[0, 0]) if len(bad) else int(err.shape[0])
     return n * dt * lyapunov_exponent''',
+    # the initial condition counted as a prediction
+    "trajectory_loss": '''
+def trajectory_loss(func, x_window, dt, method="rk4", adjoint=False):
+    t = torch.arange(x_window.shape[0], dtype=x_window.dtype) * dt
+    solve = torchdiffeq.odeint_adjoint if adjoint else torchdiffeq.odeint
+    return torch.mean((solve(func, x_window[0], t, method=method) - x_window) ** 2)''',
 }
 
 MUTANTS_B = {
@@ -45,6 +51,12 @@ def ctrnn_ode_step(model, h, x, dt, method="rk4", adjoint=False):
         return torchdiffeq.odeint_adjoint(CTRNNField(model, x), h, t, method=method,
                                           adjoint_params=())[-1]
     return torchdiffeq.odeint(f, h, t, method=method)[-1]''',
+    # the adjoint flag ignored: the value and gradients are right, the memory is not
+    "trajectory_loss": '''
+def trajectory_loss(func, x_window, dt, method="rk4", adjoint=False):
+    t = torch.arange(x_window.shape[0], dtype=x_window.dtype) * dt
+    x_hat = torchdiffeq.odeint(func, x_window[0], t, method=method)
+    return torch.mean((x_hat[1:] - x_window[1:]) ** 2)''',
 }
 
 
@@ -84,6 +96,13 @@ class CTRNN(nn.Module):
             hs.append(h)
         h_seq = torch.stack(hs)
         return self.readout(h_seq), h_seq''',
+    # the time grid in steps instead of time units
+    "trajectory_loss": '''
+def trajectory_loss(func, x_window, dt, method="rk4", adjoint=False):
+    t = torch.arange(x_window.shape[0], dtype=x_window.dtype)
+    solve = torchdiffeq.odeint_adjoint if adjoint else torchdiffeq.odeint
+    x_hat = solve(func, x_window[0], t, method=method)
+    return torch.mean((x_hat[1:] - x_window[1:]) ** 2)''',
 }
 
 
