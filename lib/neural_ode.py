@@ -24,11 +24,12 @@ GRADIENT_METHODS = ("adjoint", "odeint", "euler")
 class MLPField(nn.Module):
     """The vector field ``f(t, x)`` of an autonomous Neural ODE; ``x`` (..., d) -> (..., d).
 
-    One hidden layer of ``n_hidden`` tanh units; ``t`` is ignored (torchdiffeq's
-    signature).
+    ``gain * (W2 tanh(W1 x + b1) + b2)``: one hidden layer of ``n_hidden`` tanh units and a
+    fixed output gain (5: small weights give the speeds of the standardised Lorenz flow,
+    a few units per time unit); ``t`` is ignored (torchdiffeq's signature).
     """
 
-    def __init__(self, d=3, n_hidden=64, seed=0, gain=1.0):
+    def __init__(self, d=3, n_hidden=64, seed=0, gain=5.0):
         super().__init__()
         self.gain = float(gain)
         gen = torch.Generator().manual_seed(seed)
@@ -81,10 +82,11 @@ def window_loss(func, x_window, dt, gradient="adjoint"):
     return trajectory_loss(func, x_window, dt, adjoint=(gradient == "adjoint"))
 
 
-def train_neural_ode(series, gradient="adjoint", n_hidden=64, window=8, batch_size=128,
-                     n_iter=500, lr=1e-2, gain=1.0, dt=DATA_DT, seed=0, max_seconds=None,
+def train_neural_ode(series, gradient="adjoint", n_hidden=64, window=8, batch_size=64,
+                     n_iter=1000, lr=2e-2, gain=5.0, dt=DATA_DT, seed=0, max_seconds=None,
                      progress=False):
-    """Train an :class:`MLPField` on windows of a standardised series (T, d).
+    """Train an :class:`MLPField` on windows of a standardised series (T, d), as 01's
+    notebook does (its defaults are the notebook's: the same seed gives the same field).
 
     Adam with a cosine-annealed learning rate, gradient clipping at norm 1; ``window``
     samples per window.  Returns ``(func, info)``: info has ``loss`` (list), ``seconds``,

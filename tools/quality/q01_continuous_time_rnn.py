@@ -2,7 +2,11 @@
 
 ``python -m tools.quality.q01_continuous_time_rnn`` prints training time, one-step error
 on the test split, closed-loop valid prediction time (median over 20 test starts, in
-Lyapunov times) and the largest Lyapunov exponent of the free-running model.
+Lyapunov times) and the largest Lyapunov exponent of the free-running model; then the
+Neural ODE of section 9 trained with the adjoint method as the notebook does (goal: a
+median VPT of at least 1 Lyapunov time in at most 60 s) and the bytes autograd saves for
+one window loss by the adjoint against backpropagation through ``odeint`` (goal: at most
+half) at the notebook's window (8 samples) and at 64 samples.
 """
 
 import time
@@ -26,7 +30,25 @@ def measure(seed=0):
             "max_lyapunov": round(ev["max_lyapunov"], 3),
             "max_lyapunov_rel_error": round(abs(ev["max_lyapunov"] - 0.9056) / 0.9056, 3),
             "n_hidden": info["config"]["n_hidden"], "tau": info["config"]["tau"],
-            "dt": info["config"]["dt"], "vpt_all": np.round(ev["vpt"], 2).tolist()}
+            "dt": info["config"]["dt"], "vpt_all": np.round(ev["vpt"], 2).tolist(),
+            **measure_neural_ode(task, seed)}
+
+
+def measure_neural_ode(task, seed=0):
+    import torch
+    from lib import neural_ode as N
+    from lib.ctrnn import standardised_splits
+    train, _, _ = standardised_splits(task)
+    func, info = N.train_neural_ode(train, gradient="adjoint", seed=seed)
+    ev = N.evaluate_neural_ode(func, task)
+    out = {"neural_ode_adjoint_train_seconds": round(info["seconds"], 1),
+           "neural_ode_one_step_error_test": round(ev["one_step_error"], 4),
+           "neural_ode_vpt_median_lyapunov_times": round(ev["vpt_median"], 2)}
+    for L in (8, 64):
+        win = train[torch.arange(64)[:, None] * 50 + torch.arange(L)].transpose(0, 1)
+        ratio = N.saved_bytes(func, win, N.DATA_DT, "adjoint") / N.saved_bytes(func, win, N.DATA_DT, "odeint")
+        out[f"adjoint_over_odeint_saved_bytes_L{L}"] = round(ratio, 4)
+    return out
 
 
 if __name__ == "__main__":
