@@ -4,7 +4,9 @@ Graded functions (spec section 03): ``lif_step``, ``sparse_ei_weights``,
 ``run_lif_network``, ``exponential_trace``, ``ridge_regression``, ``firing_rates``,
 ``cv_isi``.  Ungraded helpers build and run the reservoir used in the notebook:
 ``input_weights``, ``reservoir_currents``, ``simulate_reservoir``,
-``reservoir_features``, ``fit_reservoir`` / ``Reservoir.predict``.
+``reservoir_features``, ``fit_reservoir`` / ``Reservoir.predict``; the same reservoir in
+closed loop (03's optional section, 05's reservoir row): ``fit_closed_loop_reservoir``,
+``reservoir_valid_prediction_times``, ``reservoir_free_run``.
 
 Times are in seconds; voltages are dimensionless (threshold 1 by default).
 """
