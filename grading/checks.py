@@ -18,6 +18,8 @@ reference computes it.  Each question is all-or-nothing.
 """
 
 import builtins
+from dataclasses import dataclass
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -37,14 +39,35 @@ class StudentError(CheckFailed):
         self.kinds = tuple(kinds)
 
 
+class Record:
+    """Read-only ``record["field"]`` access besides ``record.field`` (callers written
+    against the former plain dicts)."""
+
+    def __getitem__(self, key):
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+
+@dataclass(frozen=True)
+class Question(Record):
+    """One graded question: ``check(sub, ref)`` passes by returning (all ``points``) and
+    fails by raising :class:`CheckFailed` (none).  ``timeout``: the CPU seconds each of its
+    sandbox calls may take (default: the assignment's ``call_timeout``)."""
+    name: str
+    points: float
+    check: Callable
+    timeout: Optional[float] = None
+
+
 class Registry:
     def __init__(self):
         self.questions = []
 
     def question(self, name, points, timeout=None):
         def register(fn):
-            self.questions.append({"name": name, "points": points, "check": fn,
-                                   "timeout": timeout})
+            self.questions.append(Question(name, points, fn, timeout))
             return fn
         return register
 
@@ -102,7 +125,6 @@ class Submission:
     def __init__(self, sandbox, default_timeout=30.0):
         self.sandbox = sandbox
         self.default_timeout = default_timeout
-        self.current = None  # name of the question being checked, for messages
 
     def _request(self, message, timeout):
         from . import codec

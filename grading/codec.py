@@ -106,12 +106,13 @@ def encode(value, _depth=0):
 
 def _array(arr):
     import numpy as np
+    shape = list(np.shape(arr))    # ascontiguousarray makes a 0-d array 1-d: keep the shape
     arr = np.ascontiguousarray(arr)
     dtype = str(arr.dtype)
     if dtype not in _NUMPY_DTYPES:
         arr = arr.astype(np.float64)
         dtype = "float64"
-    return {"dtype": dtype, "shape": list(arr.shape),
+    return {"dtype": dtype, "shape": shape,
             "data": base64.b64encode(arr.tobytes()).decode("ascii")}
 
 

@@ -32,6 +32,17 @@ from . import isolation, worker  # noqa: F401 - part of the image: imported befo
 
 MAX_MESSAGE = 1 << 20
 
+WORKER_NPROC = 256
+"""Processes and threads the worker's user may have at once (``RLIMIT_NPROC``): plenty for
+a notebook, a ceiling for a fork bomb."""
+
+EXIT_WORKER_RETURNED = 70
+"""Exit status of a forked worker whose code returned or raised instead of exiting."""
+
+EXIT_WORKER_SETUP_FAILED = 71
+"""Exit status of a worker that could not limit, isolate or measure itself (it has told
+the grader why)."""
+
 
 def image_env(base=None):
     """Environment of a grading image (and of its workers): one thread, deterministic
@@ -187,7 +198,7 @@ def _fork_worker(spec, sock):
             os.close(from_r)
             _become_worker(spec, to_r, from_w)
         finally:
-            os._exit(70)
+            os._exit(EXIT_WORKER_RETURNED)
     os.close(to_r)
     os.close(from_w)
     return pid, to_w, from_r
@@ -281,7 +292,7 @@ def _become_worker(spec, fd_in, fd_out):
                 os.close(fd_out)
                 isolation.wait_and_exit(child)
             hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-            cap = 256 if hard == resource.RLIM_INFINITY else min(256, hard)
+            cap = WORKER_NPROC if hard == resource.RLIM_INFINITY else min(WORKER_NPROC, hard)
             resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
             os.setgroups([])
             os.setgid(ids[1])
@@ -292,7 +303,7 @@ def _become_worker(spec, fd_in, fd_out):
         facts = _measure(spec, achieved)
     except BaseException as e:  # noqa: BLE001 - the grader must learn why, then stop grading
         _send(fd_out, {"event": "hello", "error": f"{type(e).__name__}: {e}"[:500]})
-        os._exit(71)
+        os._exit(EXIT_WORKER_SETUP_FAILED)
     _send(fd_out, facts)
     if spec.get("probe"):
         os._exit(0)

@@ -16,8 +16,9 @@ import importlib
 import json
 import os
 import time
+from dataclasses import asdict, dataclass
 
-from .checks import CheckFailed, Submission
+from .checks import CheckFailed, Record, Submission
 from .isolation import MachineryError
 from .sandbox import Limits, Sandbox, WorkerError
 
@@ -27,8 +28,20 @@ TOTAL_SECONDS = 420
 """Wall-clock budget of one grading (notebook and every question).  With Otter's own
 start (~20 s) and the plugin's hard stop (``otter_plugin.GRADER_SECONDS``) it fits
 inside Gradescope's 10-minute timeout that the README recommends; per-cell and
-per-call limits count the worker's CPU time within it.  A hidden-check module may set
-a smaller ``TOTAL_SECONDS``."""
+per-call limits count the worker's CPU time within it."""
+
+MESSAGE_CHARS = 800
+"""A verdict's message is cut to this length."""
+
+
+@dataclass(frozen=True)
+class Verdict(Record):
+    """One question's result: all or nothing, with the message the student sees."""
+    name: str
+    score: float
+    max_score: float
+    message: str
+    seconds: float
 
 MACHINERY_EXIT = 3
 """Exit status of ``python -m grading.runner`` when the machinery cannot grade here."""
@@ -70,7 +83,7 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
     sandbox = Sandbox(notebook, public_files, limits, forkserver=forkserver, preload=preload)
     sub = Submission(sandbox, default_timeout=limits.call_timeout)
     results, started = [], time.monotonic()
-    budget_end = started + min(getattr(module, "TOTAL_SECONDS", TOTAL_SECONDS), TOTAL_SECONDS)
+    budget_end = started + TOTAL_SECONDS
     sandbox.deadline = budget_end
     try:
         sandbox.preflight()  # MachineryError: stop, never grade with broken machinery
@@ -79,14 +92,14 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
         except WorkerError as e:
             sandbox.events.append(f"the notebook could not be executed ({e})")
         for q in registry.questions:
-            sub.current = q["name"]
+            sub.default_timeout = q.timeout or limits.call_timeout
             t0 = time.monotonic()
             if t0 > budget_end:
                 score, msg = 0, "not graded: the grading time budget was used up by earlier questions"
             else:
                 try:
-                    q["check"](sub, ref)
-                    score, msg = q["points"], PASS_MESSAGE
+                    q.check(sub, ref)
+                    score, msg = q.points, PASS_MESSAGE
                 except CheckFailed as e:
                     score, msg = 0, str(e)
                 except WorkerError as e:
@@ -97,9 +110,8 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
                     score = 0
                     msg = (f"the returned value could not be checked ({type(e).__name__}); "
                            "check the type and shape your code returns")
-            results.append({"name": q["name"], "score": score, "max_score": q["points"],
-                            "message": _scrub(msg, secrets)[:800],
-                            "seconds": round(time.monotonic() - t0, 2)})
+            results.append(Verdict(q.name, score, q.points, _scrub(msg, secrets)[:MESSAGE_CHARS],
+                                   round(time.monotonic() - t0, 2)))
     finally:
         sandbox.close()
     report = {
@@ -118,8 +130,10 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
 
 
 def write_results(path, results, report):
+    """The verdicts file the Otter plugin's bridges and nbgrader read."""
     with open(path, "w", encoding="utf-8") as f:
-        json.dump({"questions": results, "report": report}, f, indent=1)
+        json.dump({"questions": [asdict(v) if isinstance(v, Verdict) else v for v in results],
+                   "report": report}, f, indent=1)
 
 
 def main(argv=None):

@@ -22,6 +22,7 @@ import signal
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 
 from . import codec
 from .forkserver import ForkServer, image_env
@@ -90,15 +91,17 @@ class WorkerDied(WorkerError):
     pass
 
 
+@dataclass
 class Limits:
-    def __init__(self, cell_timeout=240.0, notebook_timeout=420.0, call_timeout=30.0,
-                 memory_mb=1500, max_restarts=4, output_bytes=50_000_000):
-        self.cell_timeout = cell_timeout
-        self.notebook_timeout = notebook_timeout
-        self.call_timeout = call_timeout
-        self.memory_mb = memory_mb
-        self.max_restarts = max_restarts
-        self.output_bytes = output_bytes
+    """What one grading allows the worker: CPU seconds per notebook cell, for the whole
+    notebook and per call; resident memory (MB); restarts after a crash or a limit; bytes
+    it may write to a file.  A hidden module's ``LIMITS`` dict gives the keywords."""
+    cell_timeout: float = 240.0
+    notebook_timeout: float = 420.0
+    call_timeout: float = 30.0
+    memory_mb: float = 1500
+    max_restarts: int = 4
+    output_bytes: int = 50_000_000
 
 
 def stat_fields(pid):

@@ -1,6 +1,7 @@
 """Test helpers: read course notebooks and make graded variants of them."""
 
 import copy
+import dataclasses
 import os
 
 import nbformat
@@ -65,4 +66,5 @@ def grade(name, path, **limits):
     results, report = run(path, spec.hidden, public_files=public_files(name),
                           limits=Limits(**{**spec.limits(), **limits}), preload=spec.preload,
                           secret_dirs=[os.path.join(ROOT, "lib"), os.path.join(ROOT, "hidden")])
+    results = [dataclasses.asdict(r) for r in results]   # plain dicts, as in the verdicts file
     return {r["name"]: r["score"] for r in results}, {r["name"]: r for r in results}, report

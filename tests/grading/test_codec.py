@@ -11,22 +11,26 @@ from grading import codec
 @pytest.mark.parametrize("value", [
     1, 2.5, float("nan"), float("inf"), True, None, "text", 1 + 2j, (1, 2), [1, [2, 3]], {"a": 1},
     np.arange(6.0).reshape(2, 3), np.float32(1.5), np.array([1, 2], dtype=np.int32),
+    np.array(2.0), np.zeros((0, 3)),
 ])
 def test_round_trip(value):
     back = codec.decode(codec.loads(codec.dumps(codec.encode(value))))
+    assert type(back) is type(value)
     if isinstance(value, np.ndarray):
-        assert back.dtype == value.dtype and np.array_equal(back, value)
+        assert back.dtype == value.dtype and back.shape == value.shape
+        assert np.array_equal(back, value)
     elif isinstance(value, float) and np.isnan(value):
         assert np.isnan(back)
     else:
-        assert back == value and type(back) is type(value) or np.asarray(back) == np.asarray(value)
+        assert back == value
 
 
-def test_tensors_keep_dtype():
+def test_tensors_keep_dtype_and_shape():
     for dtype in (torch.float32, torch.float64):
-        t = torch.randn(3, 2, dtype=dtype, generator=torch.Generator().manual_seed(0))
-        back = codec.decode(codec.encode(t))
-        assert back.dtype == dtype and torch.equal(back, t)
+        for shape in ((3, 2), (), (0,)):
+            t = torch.randn(shape, dtype=dtype, generator=torch.Generator().manual_seed(0))
+            back = codec.decode(codec.encode(t))
+            assert back.dtype == dtype and back.shape == t.shape and torch.equal(back, t)
 
 
 def test_dataframes_round_trip():
