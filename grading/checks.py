@@ -299,6 +299,32 @@ def expect(condition, message):
         raise CheckFailed(message)
 
 
+# ---- the check kit: what several hidden modules need alike -----------------------------
+def tensor(values, dtype="float64"):
+    """``values`` (anything ``np.asarray`` takes) as a torch tensor of ``dtype`` (a torch
+    dtype or its name; ``None`` keeps NumPy's), built in the grader."""
+    import torch
+    if isinstance(dtype, str):
+        dtype = getattr(torch, dtype)
+    return torch.as_tensor(np.asarray(values), dtype=dtype)
+
+
+def expect_tensor(value, dtype, what):
+    """``value`` must be a torch tensor of ``dtype`` (the dtype of the inputs)."""
+    import torch
+    expect(isinstance(value, torch.Tensor),
+           f"{what}: expected a torch tensor, got {type(value).__name__}")
+    expect(value.dtype == dtype,
+           f"{what}: expected dtype {dtype} (the dtype of the inputs), got {value.dtype}")
+
+
+def fixture_pair(name, **params):
+    """``(Fixture, callable)``: the fixture ``name`` for the worker and the same callable
+    built here (``grading/fixtures.py``), for the reference to use."""
+    from . import fixtures
+    return Fixture(name, **params), fixtures.build(name, params)
+
+
 def expect_dtype(value, dtype, what):
     got = getattr(value, "dtype", type(value))
     if str(got) != str(dtype):

@@ -104,34 +104,23 @@ def ctrnn_shell(W_rec, W_in, b, readout_weight, readout_bias, tau, dt):
 
     m = Shell()
     m.W_rec = nn.Parameter(W_rec.clone())
-    m.W_in = nn.Parameter(W_in.clone())
-    m.b = nn.Parameter(b.clone())
-    m.readout = nn.Linear(readout_weight.shape[1], readout_weight.shape[0], dtype=W_rec.dtype)
-    with torch.no_grad():
-        m.readout.weight.copy_(readout_weight)
-        m.readout.bias.copy_(readout_bias)
+    _inputs_and_readout(m, W_in, b, readout_weight, readout_bias, W_rec.dtype)
     m.tau, m.dt = float(tau), float(dt)
     m.n_hidden = W_rec.shape[0]
     return m
 
 
-@fixture("count_calls")
-def count_calls(A):
-    """A linear field that counts its calls in ``f.calls``."""
-    def f(x):
-        f.calls += 1
-        return linear_field(A)(x)
-    f.calls = 0
-    return f
-
-
-@fixture("scaled_sin_map")
-def scaled_sin_map(a):
-    """A smooth map x -> a*sin(x) used where a discrete map is needed."""
-    def step(x):
-        xp = _xp(x)
-        return a * xp.sin(x)
-    return step
+def _inputs_and_readout(m, W_in, b, readout_weight, readout_bias, dtype):
+    """Give the shell module ``m`` the parameters ``W_in`` (N, d_in), ``b`` (N,) and a linear
+    ``readout`` (d_out, n) of ``dtype`` with the given weight and bias (in place)."""
+    import torch
+    from torch import nn
+    m.W_in = nn.Parameter(W_in.clone())
+    m.b = nn.Parameter(b.clone())
+    m.readout = nn.Linear(readout_weight.shape[1], readout_weight.shape[0], dtype=dtype)
+    with torch.no_grad():
+        m.readout.weight.copy_(readout_weight)
+        m.readout.bias.copy_(readout_bias)
 
 
 # ---- 02_balanced_rate_network ------------------------------------------------------------
@@ -194,12 +183,7 @@ def eirnn_shell(W_rec, W_in, b, readout_weight, readout_bias, n_exc, n_inh, tau_
     m = Shell()
     m.W_rec_raw = nn.Parameter((W_rec if W_rec_raw is None else W_rec_raw).clone())
     m.register_buffer("fixed_W_rec", W_rec.clone())
-    m.W_in = nn.Parameter(W_in.clone())
-    m.b = nn.Parameter(b.clone())
-    m.readout = nn.Linear(readout_weight.shape[1], readout_weight.shape[0], dtype=W_rec.dtype)
-    with torch.no_grad():
-        m.readout.weight.copy_(readout_weight)
-        m.readout.bias.copy_(readout_bias)
+    _inputs_and_readout(m, W_in, b, readout_weight, readout_bias, W_rec.dtype)
     m.n_exc, m.n_inh = int(n_exc), int(n_inh)
     m.tau_E, m.tau_I, m.dt = float(tau_E), float(tau_I), float(dt)
     m.probe_scale = float(probe_scale)

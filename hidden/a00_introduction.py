@@ -2,9 +2,8 @@
 
 import numpy as np
 
-from grading import fixtures
-from grading.checks import (CheckFailed, Fixture, Registry, expect, expect_close,
-                            expect_shape, expect_unchanged, rng)
+from grading.checks import (CheckFailed, Registry, expect, expect_close, expect_shape,
+                            expect_unchanged, fixture_pair, rng)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 120, "notebook_timeout": 300, "call_timeout": 20}
@@ -12,9 +11,7 @@ LIMITS = {"cell_timeout": 120, "notebook_timeout": 300, "call_timeout": 20}
 
 def _field(seed, d=3):
     g = rng(seed)
-    A = g.normal(scale=0.8, size=(d, d))
-    c = g.normal(size=d)
-    return Fixture("tanh_field", A=A, c=c), fixtures.build("tanh_field", {"A": A, "c": c})
+    return fixture_pair("tanh_field", A=g.normal(scale=0.8, size=(d, d)), c=g.normal(size=d))
 
 
 @QUESTIONS.question("lorenz_rhs", points=2)
@@ -42,8 +39,7 @@ def rk4_step(sub, ref):
                  "rk4_step(f, x, 0.05) for a nonlinear vector field f on a batch of shape (6, 4)",
                  rtol=1e-10, atol=1e-12)
     expect_unchanged([None, x], reply["args"], "rk4_step")
-    lx = Fixture("linear_field", A=np.array([[0.0, 1.0], [-4.0, -0.3]]))
-    lf = fixtures.build("linear_field", {"A": np.array([[0.0, 1.0], [-4.0, -0.3]])})
+    lx, lf = fixture_pair("linear_field", A=np.array([[0.0, 1.0], [-4.0, -0.3]]))
     x2 = np.array([1.0, -0.5])
     expect_close(sub.call("rk4_step", lx, x2, 0.3), ref.rk4_step(lf, x2, 0.3),
                  "rk4_step(f, x, 0.3) for a linear oscillator on one state of shape (2,)",
@@ -74,9 +70,8 @@ def simulate(sub, ref):
         attempt(None, ref.simulate(f, x0, 0.03, 7))
     except CheckFailed:
         # Maybe only the student's rk4_step is wrong: give simulate a known step instead.
-        probe = fixtures.build("probe_step", {"scale": 0.7})
-        attempt({"rk4_step": Fixture("probe_step", scale=0.7)},
-                _probe_trajectory(probe, f, x0, 0.03, 7))
+        probe_fx, probe = fixture_pair("probe_step", scale=0.7)
+        attempt({"rk4_step": probe_fx}, _probe_trajectory(probe, f, x0, 0.03, 7))
     x1 = np.array([0.3, -0.2, 0.1])
     got0 = sub.call("simulate", fx, x1, 0.1, 0)
     expect_close(got0, x1[None], "simulate(f, x0, 0.1, 0) must return x0 alone, shape (1, 3)",

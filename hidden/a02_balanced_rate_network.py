@@ -5,10 +5,10 @@ import math
 import numpy as np
 import torch
 
-from grading.checks import (CheckFailed, as_numpy, Fixture, Handle, Registry, SeededGenerator,
+from grading.checks import (CheckFailed, as_numpy, Fixture, Registry, SeededGenerator,
                             expect_not_shipped, expect_raises,
                             StudentError, expect, expect_close, expect_shape,
-                            expect_unchanged, rng)
+                            expect_tensor, expect_unchanged, rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -18,18 +18,8 @@ EI_MODEL_MAX_ONE_STEP = 0.05
 EI_MODEL_MIN_VPT = 1.0
 
 
-def _t(a, dtype):
-    return torch.as_tensor(np.asarray(a), dtype=dtype)
-
-
 def _is_tensor(x):
     return isinstance(x, torch.Tensor)
-
-
-def _expect_tensor(x, dtype, what):
-    expect(_is_tensor(x), f"{what}: expected a torch tensor, got {type(x).__name__}")
-    expect(x.dtype == dtype, f"{what}: expected dtype {dtype} (the dtype of the inputs), "
-                             f"got {x.dtype}")
 
 
 def _expect_raises_value_error(sub, what, *args):
@@ -98,14 +88,14 @@ def apply_dale(sub, ref):
     for dtype, rtol in ((torch.float64, 1e-12), (torch.float32, 1e-6)):
         what = (f"apply_dale(W_raw, signs) with a {dtype} W_raw of shape (5, 7) holding "
                 "positive and negative entries and signs of length 7")
-        Wt, st = _t(W, dtype), _t(s, dtype)
+        Wt, st = tensor(W, dtype), tensor(s, dtype)
         got, reply = sub.call("apply_dale", Wt, st, return_args=True)
-        _expect_tensor(got, dtype, what)
+        expect_tensor(got, dtype, what)
         expect_close(got, ref.apply_dale(Wt, st), what, rtol=rtol, atol=0)
         expect_unchanged([Wt, st], reply["args"], "apply_dale")
     # every column must carry its sign whatever W_raw holds
-    W2 = _t(-np.abs(g.normal(size=(4, 4))), torch.float64)
-    s2 = _t([-1.0, 1.0, -1.0, 1.0], torch.float64)
+    W2 = tensor(-np.abs(g.normal(size=(4, 4))), torch.float64)
+    s2 = tensor([-1.0, 1.0, -1.0, 1.0], torch.float64)
     got = sub.call("apply_dale", W2, s2)
     expect_close(got, ref.apply_dale(W2, s2),
                  "apply_dale(W_raw, signs) with an all-negative W_raw of shape (4, 4) and "
@@ -237,7 +227,7 @@ def ei_rate_rhs(sub, ref):
     W_II = g.uniform(0.0, 0.5, size=(nI, nI))
     I_ext = g.normal(0.5, 1.0, size=(2, 3, nE))
     for dtype, rtol, atol in ((torch.float64, 1e-12, 1e-12), (torch.float32, 1e-4, 1e-5)):
-        args = [_t(a, dtype) for a in (r_E, r_I, W_EE, W_EI, W_IE, W_II, I_ext)]
+        args = [tensor(a, dtype) for a in (r_E, r_I, W_EE, W_EI, W_IE, W_II, I_ext)]
         for phi_name in ("tanh", None):
             what = (f"ei_rate_rhs on {dtype} rates of shapes (2, 3, {nE}) and (2, 3, {nI}), "
                     f"W_EE ({nE}, {nE}), W_EI ({nE}, {nI}), W_IE ({nI}, {nE}), W_II ({nI}, {nI}), "
@@ -250,11 +240,11 @@ def ei_rate_rhs(sub, ref):
             expect(isinstance(got, (tuple, list)) and len(got) == 2,
                    f"{what}: expected a pair (dr_E, dr_I)")
             for k, label in ((0, "dr_E"), (1, "dr_I")):
-                _expect_tensor(got[k], dtype, f"{what}: {label}")
+                expect_tensor(got[k], dtype, f"{what}: {label}")
                 expect_close(got[k], want[k], f"{what}: {label}", rtol=rtol, atol=atol)
             expect_unchanged(args, reply["args"], "ei_rate_rhs")
     # a scalar external input
-    args = [_t(a[0, 0] if a.ndim == 3 else a, torch.float64)
+    args = [tensor(a[0, 0] if a.ndim == 3 else a, torch.float64)
             for a in (r_E, r_I, W_EE, W_EI, W_IE, W_II)]
     got = sub.call("ei_rate_rhs", *args, 1.5, 0.2, 0.05)
     want = ref.ei_rate_rhs(*args, 1.5, 0.2, 0.05)
@@ -273,7 +263,7 @@ def input_currents(sub, ref):
     r = g.uniform(0, 2, size=(2, 3, N))
     I_ext = g.uniform(0, 1, size=(2, 3, N))
     for dtype, rtol, atol in ((torch.float64, 1e-12, 1e-12), (torch.float32, 1e-4, 1e-5)):
-        Wt, rt, It = _t(W, dtype), _t(r, dtype), _t(I_ext, dtype)
+        Wt, rt, It = tensor(W, dtype), tensor(r, dtype), tensor(I_ext, dtype)
         for ext, label in ((It, "I_ext of shape (2, 3, 7)"), (0.8, "I_ext=0.8 (a float)")):
             what = (f"input_currents(W, r, I_ext) with a signed, non-symmetric {dtype} W of "
                     f"shape (7, 7), rates r of shape (2, 3, 7) and {label}")
@@ -282,7 +272,7 @@ def input_currents(sub, ref):
             expect(isinstance(got, (tuple, list)) and len(got) == 2,
                    f"{what}: expected a pair (exc, inh)")
             for k, name in ((0, "exc"), (1, "inh")):
-                _expect_tensor(got[k], dtype, f"{what}: {name}")
+                expect_tensor(got[k], dtype, f"{what}: {name}")
                 expect_close(got[k], want[k], f"{what}: {name}", rtol=rtol, atol=atol)
             expect_unchanged([Wt, rt], reply["args"], "input_currents")
 
@@ -294,13 +284,13 @@ def balance_index(sub, ref):
     exc = g.uniform(1.0, 5.0, size=(4, 6))
     inh = -exc * g.uniform(0.5, 1.5, size=(4, 6))      # net input of either sign
     for dtype, rtol, atol in ((torch.float64, 1e-12, 1e-12), (torch.float32, 1e-4, 1e-5)):
-        e, i = _t(exc, dtype), _t(inh, dtype)
+        e, i = tensor(exc, dtype), tensor(inh, dtype)
         what = f"balance_index(exc, inh) on {dtype} currents of shape (4, 6), net input of both signs"
         got, reply = sub.call("balance_index", e, i, return_args=True)
         expect_close(got, ref.balance_index(e, i), what, rtol=rtol, atol=atol, shape=False)
         expect(as_numpy(got, what).size == 1, f"{what}: expected a single number")
         expect_unchanged([e, i], reply["args"], "balance_index")
-    e = _t([[2.0, 4.0]], torch.float64)
+    e = tensor([[2.0, 4.0]], torch.float64)
     got = sub.call("balance_index", e, -e)
     expect_close(got, 0.0, "balance_index(exc, -exc) (perfect cancellation)", rtol=0, atol=1e-12,
                  shape=False)
@@ -310,11 +300,11 @@ def balance_index(sub, ref):
 def _ei_params(seed, n_in, n_exc, n_inh, n_out, dtype):
     g = rng(seed)
     N = n_exc + n_inh
-    return {"W_rec_raw": _t(g.normal(scale=0.4, size=(N, N)), dtype),
-            "W_in": _t(g.normal(size=(N, n_in)), dtype),
-            "b": _t(g.normal(0.3, 0.3, size=N), dtype),
-            "readout.weight": _t(g.normal(scale=0.5, size=(n_out, n_exc)), dtype),
-            "readout.bias": _t(g.normal(size=n_out), dtype)}
+    return {"W_rec_raw": tensor(g.normal(scale=0.4, size=(N, N)), dtype),
+            "W_in": tensor(g.normal(size=(N, n_in)), dtype),
+            "b": tensor(g.normal(0.3, 0.3, size=N), dtype),
+            "readout.weight": tensor(g.normal(scale=0.5, size=(n_out, n_exc)), dtype),
+            "readout.bias": tensor(g.normal(size=n_out), dtype)}
 
 
 def _lib_eirnn(ref, params, n_in, n_exc, n_inh, n_out, tau_E, tau_I, dt, dtype):
@@ -370,8 +360,8 @@ def _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, routes, swap,
                       n_in, n_exc, n_inh, n_out, tau_E, tau_I, dt):
     N = n_exc + n_inh
     g = rng(2601)
-    x_seq = _t(g.normal(size=(6, 4, n_in)), dtype)
-    r0 = _t(g.uniform(0, 1, size=(4, N)), dtype)
+    x_seq = tensor(g.normal(size=(6, 4, n_in)), dtype)
+    r0 = tensor(g.uniform(0, 1, size=(4, N)), dtype)
     sub.set_params(m, params)
     W = sub.call({"handle": m.name, "attr": "__getattribute__"}, "W_rec", swap=swap)
     what = (f"{build} in {dtype} with W_rec_raw set to random values of both signs: "
@@ -481,14 +471,14 @@ def ei_closed_loop(sub, ref):
     fallback = False
     # forward-Euler updates: 1e-6 relative in float64 (see EIRNN)
     for dtype, rtol, atol in ((torch.float64, 1e-6, 1e-6), (torch.float32, 1e-4, 1e-5)):
-        P = {k: _t(v, dtype) for k, v in params.items()}
-        xt, rt = _t(x0, dtype), _t(r0, dtype)
+        P = {k: tensor(v, dtype) for k, v in params.items()}
+        xt, rt = tensor(x0, dtype), tensor(r0, dtype)
         lib_m = _lib_eirnn(ref, P, n_in, n_exc, n_inh, n_in, tau_E, tau_I, dt, dtype)
         x_ref = xt.clone().requires_grad_(True)
         want = ref.ei_closed_loop(lib_m, x_ref, rt, n_steps)
         want_grad = torch.autograd.grad(want.sum(), x_ref)[0]
         x_probe = xt.clone().requires_grad_(True)
-        Wd = _t(W, dtype)
+        Wd = tensor(W, dtype)
         probe = _probe_closed_loop(Wd, P["W_in"], P["b"], P["readout.weight"],
                                    P["readout.bias"], n_exc, tau_E, dt, scale, x_probe, rt,
                                    n_steps)

@@ -3,9 +3,9 @@
 import numpy as np
 import torch
 
-from grading import fixtures
 from grading.checks import (CheckFailed, Fixture, Registry, SeededGenerator, StudentError,
-                            expect, expect_close, expect_shape, expect_unchanged, rng)
+                            expect, expect_close, expect_shape, expect_tensor, expect_unchanged,
+                            fixture_pair, rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -24,15 +24,6 @@ RESERVOIR_MIN_CHANGE = 0.01     # RMS change of the predictions it must cause
 NEURON_NAMES = ("reservoir_neuron", "lif_step")  # the neuron steps a reservoir may use
 
 
-def _t(a, dtype):
-    return torch.as_tensor(np.asarray(a), dtype=dtype)
-
-
-def _expect_tensor(x, dtype, what):
-    expect(isinstance(x, torch.Tensor),
-           f"{what}: expected a torch tensor, got {type(x).__name__}")
-    expect(x.dtype == dtype,
-           f"{what}: expected dtype {dtype} (the dtype of the inputs), got {x.dtype}")
 
 
 def _expect_pair(got, what):
@@ -60,8 +51,8 @@ def _compare_lif(got, v, i_in, params, ref, what):
     dtype = v.dtype
     expect_shape(z, v.shape, what + ", spikes z")
     expect_shape(v_new, v.shape, what + ", new voltage")
-    _expect_tensor(z, dtype, what + ", spikes z")
-    _expect_tensor(v_new, dtype, what + ", new voltage")
+    expect_tensor(z, dtype, what + ", spikes z")
+    expect_tensor(v_new, dtype, what + ", new voltage")
     z_ref, v_ref = ref.lif_step(v, i_in, *params)
     z_nrs, v_nrs = _norse_step(v, i_in, *params)
     # Spikes are compared where the voltage is not within rounding of the threshold.
@@ -85,8 +76,8 @@ def lif_step(sub, ref):
     params = (0.02, 0.2, 1.1, -0.3, 2e-3)   # tau_m, v_rest, v_th, v_reset, dt
     for seed, dtype in ((301, torch.float64), (302, torch.float32)):
         g = rng(seed)
-        v = _t(g.uniform(-0.5, 1.3, size=(4, 5, 6)), dtype)
-        i_in = _t(g.normal(1.5, 8.0, size=(4, 5, 6)), dtype)
+        v = tensor(g.uniform(-0.5, 1.3, size=(4, 5, 6)), dtype)
+        i_in = tensor(g.normal(1.5, 8.0, size=(4, 5, 6)), dtype)
         what = (f"lif_step(v, i_in, tau_m=0.02, v_rest=0.2, v_th=1.1, v_reset=-0.3, dt=2e-3) "
                 f"on a batch of shape (4, 5, 6) in {dtype}")
         got, reply = sub.call("lif_step", v, i_in, *params, return_args=True)
@@ -94,8 +85,8 @@ def lif_step(sub, ref):
         expect_unchanged([v, i_in], reply["args"], "lif_step")
     # keyword arguments and the defaults
     g = rng(303)
-    v = _t(g.uniform(-0.2, 1.0, size=(50,)), torch.float64)
-    i_in = _t(g.normal(2.0, 10.0, size=(50,)), torch.float64)
+    v = tensor(g.uniform(-0.2, 1.0, size=(50,)), torch.float64)
+    i_in = tensor(g.normal(2.0, 10.0, size=(50,)), torch.float64)
     got = sub.call("lif_step", v, i_in)
     _compare_lif(got, v, i_in, (0.01, 0.0, 1.0, 0.0, 1e-3), ref,
                  "lif_step(v, i_in) with the default parameters on a vector of 50 neurons")
@@ -220,9 +211,9 @@ def _free_margins(i_ext, W, step_params, v0, probe=None):
 
 def _network_case(seed, dtype, T=160, n=40):
     g = rng(seed)
-    i_ext = _t(g.normal(0.6, 2.5, size=(T, n)), dtype)
-    W = _t(g.normal(0.0, 0.8, size=(n, n)) * (g.random((n, n)) < 0.3), dtype)
-    v0 = _t(g.uniform(-0.3, 1.0, size=n), dtype)
+    i_ext = tensor(g.normal(0.6, 2.5, size=(T, n)), dtype)
+    W = tensor(g.normal(0.0, 0.8, size=(n, n)) * (g.random((n, n)) < 0.3), dtype)
+    v0 = tensor(g.uniform(-0.3, 1.0, size=n), dtype)
     return i_ext, W, v0
 
 
@@ -245,8 +236,7 @@ def _compare_spikes(got, want, margins, dtype, what):
 @QUESTIONS.question("run_lif_network", points=2)
 def run_lif_network(sub, ref):
     probe = (0.5, 1.3)
-    probe_fx = Fixture("probe_lif", leak=probe[0], gain=probe[1])
-    probe_step = fixtures.build("probe_lif", {"leak": probe[0], "gain": probe[1]})
+    probe_fx, probe_step = fixture_pair("probe_lif", leak=probe[0], gain=probe[1])
     cases = [
         (401, torch.float64, (0.02, 1.2, -0.2, 2e-3), True),
         (402, torch.float32, (0.01, 1.0, 0.0, 1e-3), False),
@@ -296,11 +286,11 @@ def exponential_trace(sub, ref):
         (torch.float64, np.array([[1.0, 0.0, 2.0, 1.0]]), 0.01, 1e-3),
     ]
     for dtype, s, tau_s, dt in cases:
-        s = _t(s, dtype)
+        s = tensor(s, dtype)
         what = (f"exponential_trace(spikes, tau_s={tau_s}, dt={dt}) with spikes of shape "
                 f"{tuple(s.shape)} in {dtype}")
         got, reply = sub.call("exponential_trace", s, tau_s, dt, return_args=True)
-        _expect_tensor(got, dtype, what)
+        expect_tensor(got, dtype, what)
         expect_shape(got, s.shape, what)
         rtol, atol = (1e-4, 1e-5) if dtype == torch.float32 else (1e-6, 1e-9)
         expect_close(got, ref.exponential_trace(s, tau_s, dt), what, rtol=rtol, atol=atol)
@@ -323,14 +313,14 @@ def ridge_regression(sub, ref):
     Y = X @ g.normal(size=(5, 2)) + 4.0 + 0.2 * g.normal(size=(100, 2))
     cases.append((torch.float32, X, Y, 30.0, 1e-3))  # conditioning: cond(X^T X) ~ 20
     for dtype, X, Y, alpha, rtol in cases:
-        Xt, Yt = _t(X, dtype), _t(Y, dtype)
+        Xt, Yt = tensor(X, dtype), tensor(Y, dtype)
         what = (f"ridge_regression(X, Y, alpha={alpha}) with X of shape {tuple(X.shape)} "
                 f"(features with large nonzero means), Y of shape {tuple(Y.shape)}, in {dtype}")
         got, reply = sub.call("ridge_regression", Xt, Yt, alpha, return_args=True)
         W, b = _expect_pair(got, what)
         W_ref, b_ref = ref.ridge_regression(Xt.double(), Yt.double(), alpha)
-        _expect_tensor(W, dtype, what + ", W")
-        _expect_tensor(b, dtype, what + ", b")
+        expect_tensor(W, dtype, what + ", W")
+        expect_tensor(b, dtype, what + ", b")
         expect_shape(W, W_ref.shape, what + ", W")
         expect_shape(b, b_ref.shape, what + ", b")
         expect_close(W, W_ref, what + ", W (only W is penalised, not the bias)",
@@ -345,10 +335,10 @@ def ridge_regression(sub, ref):
 def firing_rates(sub, ref):
     g = rng(701)
     for dtype, T, n, dt in ((torch.float64, 250, 40, 5e-4), (torch.float32, 90, 13, 2e-3)):
-        s = _t(g.random((T, n)) < g.uniform(0.0, 0.3, n), dtype)
+        s = tensor(g.random((T, n)) < g.uniform(0.0, 0.3, n), dtype)
         what = f"firing_rates(spikes, dt={dt}) with spikes of shape ({T}, {n}) in {dtype}"
         got, reply = sub.call("firing_rates", s, dt, return_args=True)
-        _expect_tensor(got, dtype, what)
+        expect_tensor(got, dtype, what)
         expect_shape(got, (n,), what)
         rtol = 1e-5 if dtype == torch.float32 else 1e-9
         expect_close(got, ref.firing_rates(s, dt), what + " (rates in Hz)", rtol=rtol,
@@ -390,7 +380,7 @@ def cv_isi(sub, ref):
         trains.append(list(np.flatnonzero(g.random(T) < rate)))
     s = _spike_matrix(trains, T)
     for dtype, dt in ((torch.float64, 1e-3), (torch.float32, 2.5e-4)):
-        st = _t(s, dtype)
+        st = tensor(s, dtype)
         what = (f"cv_isi(spikes, dt={dt}) on {len(trains)} neurons (0, 1, 2, 3 spikes, a "
                 f"regular train, irregular trains) in {dtype}")
         got, reply = sub.call("cv_isi", st, dt, return_args=True)
@@ -398,11 +388,11 @@ def cv_isi(sub, ref):
                      "at least 3 spikes count; std with ddof=0)", rtol=1e-5, atol=1e-7)
         expect_unchanged([st], reply["args"], "cv_isi")
     # a single regular neuron: CV 0 exactly; then nobody qualifies: nan
-    st = _t(_spike_matrix([list(range(3, 200, 7))], 200), torch.float64)
+    st = tensor(_spike_matrix([list(range(3, 200, 7))], 200), torch.float64)
     expect_close(_scalar(sub.call("cv_isi", st, 1e-3), "cv_isi"), 0.0,
                  "cv_isi on one neuron firing every 7 steps (perfectly regular)",
                  rtol=0, atol=1e-9)
-    st = _t(_spike_matrix([[], [4], [10, 60]], 100), torch.float64)
+    st = tensor(_spike_matrix([[], [4], [10, 60]], 100), torch.float64)
     val = _scalar(sub.call("cv_isi", st, 1e-3), "cv_isi")
     expect(np.isnan(val), "cv_isi on neurons with 0, 1 and 2 spikes (none has at least 3): "
                           f"expected nan, got {val}")

@@ -5,21 +5,11 @@ import itertools
 import numpy as np
 import torch
 
-from grading import fixtures
-from grading.checks import (Fixture, Registry, as_numpy, expect,
-                            expect_close, expect_raises, expect_shape, expect_unchanged, rng)
+from grading.checks import (Fixture, Registry, as_numpy, expect, expect_close, expect_raises,
+                            expect_shape, expect_unchanged, fixture_pair, rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 60}
-
-
-def _t(a, dtype=torch.float64):
-    return torch.as_tensor(np.asarray(a), dtype=dtype)
-
-
-def _both(name, **params):
-    """A fixture for the worker and the same object built here."""
-    return Fixture(name, **params), fixtures.build(name, params)
 
 
 def _dtype_name(value):
@@ -32,9 +22,9 @@ def jacobian(sub, ref):
     g = rng(4101)
     A = g.normal(scale=0.7, size=(5, 5))
     c = g.normal(scale=0.3, size=5)
-    fx, f = _both("tanh_field", A=A, c=c)
+    fx, f = fixture_pair("tanh_field", A=A, c=c)
     for dtype, rtol, atol in ((torch.float64, 1e-9, 1e-12), (torch.float32, 1e-4, 1e-6)):
-        h = _t(g.normal(size=5), dtype)
+        h = tensor(g.normal(size=5), dtype)
         what = (f"jacobian(F, h) of F(h) = tanh(A h) + c (a non-symmetric 5x5 A) at h of "
                 f"dtype {str(dtype).replace('torch.', '')}: entry [i, j] is dF_i/dh_j")
         got, reply = sub.call("jacobian", fx, h, return_args=True)
@@ -47,8 +37,8 @@ def jacobian(sub, ref):
                f"{what}: expected a tensor of the dtype of h, got {_dtype_name(got)}")
         expect_close(got, ref.jacobian(f, h), what, rtol=rtol, atol=atol)
     M, P = g.normal(size=(3, 3)), g.normal(size=(3, 3))
-    fx, f = _both("cubic_field", M=M, P=P)
-    h = _t(g.normal(scale=0.5, size=3))
+    fx, f = fixture_pair("cubic_field", M=M, P=P)
+    h = tensor(g.normal(scale=0.5, size=3))
     expect_close(sub.call("jacobian", fx, h), ref.jacobian(f, h),
                  "jacobian(F, h) of a cubic map of shape (3,) -> (3,) in float64",
                  rtol=1e-9, atol=1e-12)
@@ -65,7 +55,7 @@ def _rows_sorted(a):
 @QUESTIONS.question("find_fixed_points", points=3)
 def find_fixed_points(sub, ref):
     # 1. The selection rules, without optimisation (n_iter=0): F(h) = h, so q = |h|^2 / 2.
-    ident = Fixture("linear_field", A=np.eye(2))
+    ident, identity = fixture_pair("linear_field", A=np.eye(2))
     h0 = np.array([
         [0.125, 0.0625],     # q = 0.009765625, within 0.25 of the point below (lower q)
         [0.125, 0.0],        # q = 0.0078125
@@ -77,7 +67,7 @@ def find_fixed_points(sub, ref):
         [0.0, -0.5],         # q exactly equal to q_tol: dropped
         [0.5, 0.5],          # q above q_tol
     ])
-    h0t = _t(h0)
+    h0t = tensor(h0)
     what = ("find_fixed_points(F, h0, n_iter=0, q_tol=0.125, unique_tol=0.25) with F(h) = h "
             "and 9 starting states in 2-D (no optimisation step, so only the selection of "
             "the starts is tested: q < q_tol, then in increasing order of q keep a point only "
@@ -85,7 +75,7 @@ def find_fixed_points(sub, ref):
     got, reply = sub.call("find_fixed_points", ident, h0t, n_iter=0, q_tol=0.125,
                           unique_tol=0.25, return_args=True)
     expect_unchanged([None, h0t], reply["args"], "find_fixed_points")
-    want = ref.find_fixed_points(fixtures.build("linear_field", {"A": np.eye(2)}), h0t,
+    want = ref.find_fixed_points(identity, h0t,
                                  n_iter=0, q_tol=0.125, unique_tol=0.25)
     got_np = as_numpy(got, what)
     expect_shape(got_np, tuple(want.shape), what + " (number of points kept)")
@@ -97,7 +87,7 @@ def find_fixed_points(sub, ref):
     # n_iter=1: one optimisation step must be taken.  All starts have q = 0.125, just above
     # q_tol; any descent step with a small learning rate brings q below it (plain gradient
     # descent on the mean of q over all entries still reaches q < 0.1242).
-    starts = _t([[0.5, 0.0], [0.0, -0.5], [-0.3, 0.4]])
+    starts = tensor([[0.5, 0.0], [0.0, -0.5], [-0.3, 0.4]])
     what = ("find_fixed_points(F, h0, n_iter=1, lr=0.02, q_tol=0.1249, unique_tol=0.01) with "
             "F(h) = h from 3 starts where q = 0.125, just above q_tol: with n_iter=1 one "
             "optimisation step is taken, which lowers q below q_tol")
@@ -112,17 +102,17 @@ def find_fixed_points(sub, ref):
     g = rng(4201)
     M = np.array([[1.0, 0.3], [-0.2, 0.8]])
     P = np.array([[1.1, 0.2], [-0.3, 0.9]])
-    fx, f = _both("cubic_field", M=M, P=P)
+    fx, f = fixture_pair("cubic_field", M=M, P=P)
     true = np.array(list(itertools.product([-1.0, 0.0, 1.0], repeat=2))) @ np.linalg.inv(P).T
     starts = np.repeat(true, 4, axis=0) + g.normal(scale=0.08, size=(36, 2))
     what = ("find_fixed_points(F, h0, n_iter=2000, lr=0.02, q_tol=1e-4, unique_tol=0.1) "
             "on a 2-D field with 9 known fixed points, from 36 starts within about 0.1 of them")
-    got = sub.call("find_fixed_points", fx, _t(starts), n_iter=2000, lr=0.02, q_tol=1e-4,
+    got = sub.call("find_fixed_points", fx, tensor(starts), n_iter=2000, lr=0.02, q_tol=1e-4,
                    unique_tol=0.1, timeout=120)
     got_np = as_numpy(got, what)
     expect(got_np.ndim == 2 and got_np.shape[1] == 2,
            f"{what}: expected a tensor of shape (M, 2), got {got_np.shape}")
-    q = 0.5 * np.sum(f(_t(got_np)).numpy() ** 2, axis=-1)
+    q = 0.5 * np.sum(f(tensor(got_np)).numpy() ** 2, axis=-1)
     expect(np.all(q < 1e-4 * (1 + 1e-6)),
            f"{what}: a returned point has q = {q.max():.3g}, not below q_tol")
     dist = np.linalg.norm(got_np[:, None, :] - true[None], axis=-1)
@@ -168,7 +158,7 @@ def _expect_classes(sub, ref, name, system, cases):
     (tol left at its default when None, else passed by position or by keyword)."""
     reference = getattr(ref, name)
     for i, (J, tol, label) in enumerate(cases):
-        Jt = _t(J)
+        Jt = tensor(J)
         if tol is None:
             want, got = reference(Jt), sub.call(name, Jt)
         else:
@@ -246,7 +236,7 @@ def lyapunov_spectrum(sub, ref):
     dt = 0.1
     exact = np.sort(np.log(np.abs(np.diag(A))))[::-1] / dt
     step = Fixture("linear_field", A=A)
-    x0 = _t([0.3, -0.2, 0.5])
+    x0 = tensor([0.3, -0.2, 0.5])
     what = ("lyapunov_spectrum(step, x0, 40, 0.1, jacobian=J) for the linear map x -> A x with "
             "A upper triangular with diagonal (0.5, 2.0, -1.25), whose exponents are known "
             "exactly (per unit time, sorted from largest to smallest)")
@@ -254,7 +244,7 @@ def lyapunov_spectrum(sub, ref):
                           jacobian=Fixture("constant_jacobian", A=A), return_args=True)
     expect_unchanged([None, x0], reply["args"], "lyapunov_spectrum")
     expect_close(got, exact, what, rtol=1e-6, atol=1e-9)
-    x0f = _t([0.3, -0.2, 0.5], torch.float32)
+    x0f = tensor([0.3, -0.2, 0.5], torch.float32)
     got = sub.call("lyapunov_spectrum", step, x0f, 25, 0.5)
     expect_close(got, exact * dt / 0.5,
                  "lyapunov_spectrum(step, x0, 25, 0.5) (Jacobian by autograd, float32 x0) for "
@@ -262,9 +252,9 @@ def lyapunov_spectrum(sub, ref):
 
     # 2. The Henon map: state-dependent Jacobian, transient.
     a, b = 1.4, 0.3
-    hx, h = _both("henon_map", a=a, b=b)
-    jx, j = _both("henon_jacobian", a=a, b=b)
-    x0 = _t([0.4, -0.1])
+    hx, h = fixture_pair("henon_map", a=a, b=b)
+    jx, j = fixture_pair("henon_jacobian", a=a, b=b)
+    x0 = tensor([0.4, -0.1])
     want = ref.lyapunov_spectrum(h, x0, 300, 0.5, n_transient=37, jacobian=j)
     no_transient = ref.lyapunov_spectrum(h, x0, 300, 0.5, jacobian=j)
     assert float((want - no_transient).abs().max()) > 1e-4
