@@ -1,0 +1,295 @@
+"""05's controlled comparison: the ablation models and the one measurement protocol.
+
+Rows that isolate causes, next to the shipped CT-RNN and E/I network:
+
+* :class:`UnconstrainedEIRNN` -- the E/I rate network of :mod:`lib.ei` without Dale's law:
+  the same update, initialisation (the same signed matrix for the same seed), readout (E
+  units) and training (:func:`lib.ei.train_rollout`), but the recurrent weights may take
+  either sign.  What Dale's law costs.
+* :func:`train_esn` -- an echo state network: a fixed random tanh rate reservoir (the
+  :class:`lib.ctrnn.CTRNN` update and initialisation) of which only the linear readout is
+  fitted (ridge, :func:`lib.ctrnn.fit_readout`).  Next to the spiking reservoir: what spikes
+  cost; at the CT-RNN's size: what training every weight buys.
+
+The protocol (:func:`rate_model_metrics`) is the one of 04 and 05 for every rate network:
+one-step error and valid prediction times (median of 20 closed-loop starts) from
+:mod:`lib.ctrnn` / :mod:`lib.ei` on the test split, then, in float64 from the state reached
+by driving the network with the first ``WARMUP`` samples of the task's trajectory, the
+largest Lyapunov exponent of the closed-loop map (QR method, ``N_LYAP`` steps after
+``N_LYAP_TRANSIENT``) and a free run as long as the trajectory, compared with it by the
+state-space divergence (``N_BINS`` bins per dimension) and the power-spectrum distance.
+All states are standardised; exponents per Lorenz time unit.
+"""
+
+import time
+
+import numpy as np
+import torch
+
+from .analysis import lorenz_rk4_map, lyapunov_spectrum, power_spectrum_distance, state_space_divergence
+from .ctrnn import CTRNN, DATA_DT, LAMBDA_1, evaluate_model, standardised_splits, train_ctrnn
+from .ei import EIRNN, apply_dale, dale_signs, evaluate_eirnn, train_rollout
+
+WARMUP = 500                 # samples that drive a network before its exponents and free run
+N_LYAP = 5000                # QR steps of the exponent
+N_LYAP_TRANSIENT = 500       # closed-loop steps discarded before them
+N_BINS = 10                  # bins per dimension of the state-space divergence
+FULL_QR_MAX = 200            # above this many units only the leading exponents are tracked
+N_LEADING = 3                # ... this many (QR on N x 3 instead of N x N; same leading value)
+LORENZ_OTHER_X0 = (-3.0, 2.0, 30.0)   # 04's second Lorenz trajectory (the floor)
+LORENZ_TRANSIENT = 500       # its discarded RK4 steps, as in 04
+ESN_UNITS = 1000             # the echo state network's size: the spiking reservoir's 1000 neurons
+
+
+# ---- the ablation models ------------------------------------------------------------------
+
+
+class UnconstrainedEIRNN(EIRNN):
+    """:class:`lib.ei.EIRNN` without Dale's law: ``W_rec = W_rec_raw`` with a zero diagonal.
+
+    Initialised like the EIRNN of the same seed and then given that network's *signed*
+    matrix (``apply_dale`` of its raw weights), so the two start from the same network and
+    differ only in the constraint kept during training.  Same parameters (count and shapes),
+    same update, E-only readout.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with torch.no_grad():
+            self.W_rec_raw.copy_(apply_dale(self.W_rec_raw, dale_signs(self.n_exc, self.n_inh)))
+
+    @property
+    def W_rec(self):
+        N = self.W_rec_raw.shape[0]
+        W = self.W_rec_raw
+        return W * (1 - torch.eye(N, dtype=W.dtype, device=W.device))
+
+
+def train_unconstrained_eirnn(task, seed=0, n_exc=128, n_inh=32, tau_E=0.06, tau_I=0.03,
+                              dt=DATA_DT, progress=False, **train_kwargs):
+    """:func:`lib.ei.train_eirnn` for :class:`UnconstrainedEIRNN` (same split, seed handling,
+    defaults and :func:`lib.ei.train_rollout` schedule).  Returns ``(model, info)``."""
+    torch.manual_seed(seed)
+    train, _, _ = standardised_splits(task)
+    model = UnconstrainedEIRNN(3, n_exc, n_inh, 3, tau_E=tau_E, tau_I=tau_I, dt=dt, seed=seed)
+    t0 = time.perf_counter()
+    losses = train_rollout(model, train, seed=seed, progress=progress, **train_kwargs)
+    info = {"loss": losses, "seconds": time.perf_counter() - t0,
+            "config": {"n_in": 3, "n_exc": n_exc, "n_inh": n_inh, "n_out": 3,
+                       "tau_E": tau_E, "tau_I": tau_I, "dt": dt}}
+    return model, info
+
+
+def train_esn(task, seed=0, n_hidden=ESN_UNITS, ridge=1e-6):
+    """Echo state network: a :class:`lib.ctrnn.CTRNN` with its seeded random initialisation
+    (spectral radius 0.5, tau = 0.04, one Euler step per sample) kept fixed; only the readout
+    is fitted by ridge regression to the next state (:func:`lib.ctrnn.train_ctrnn` with no
+    gradient step).  Returns ``(model, info)``; ``info["seconds"]`` is the fit's time."""
+    t0 = time.perf_counter()
+    model, info = train_ctrnn(task, seed=seed, n_hidden=n_hidden, n_iter=0, ridge=ridge)
+    info["seconds"] = time.perf_counter() - t0
+    return model, info
+
+
+def n_trainable(model, readout_only=False):
+    """Trained parameters: all of them, or the readout's only (a reservoir)."""
+    params = model.readout.parameters() if readout_only else model.parameters()
+    return int(sum(p.numel() for p in params))
+
+
+def sign_consistency_any(W):
+    """Fraction of off-diagonal weights of ``W`` (N, N) whose sign agrees with the sign of
+    their column's sum (the best Dale labelling of each presynaptic neuron; 1.0 under Dale's
+    law, about 0.5 for unconstrained random weights)."""
+    W = torch.as_tensor(W).detach().double()
+    col = torch.sign(W.sum(dim=0))
+    col[col == 0] = 1
+    off = ~torch.eye(W.shape[0], dtype=torch.bool)
+    ok = (W * col[None, :]) >= 0
+    return float(ok[off].double().mean())
+
+
+# ---- the closed-loop map of a rate network --------------------------------------------------
+
+
+def _kind(model):
+    return "ei" if isinstance(model, EIRNN) else "ct"
+
+
+def _output(model, h, kind):
+    return model.readout(h if kind == "ct" else h[..., :model.n_exc])
+
+
+def closed_loop_step(model, kind=None):
+    """The closed-loop map ``h -> model.step(h, readout(h))`` of a state (N,) (no grad)."""
+    kind = kind or _kind(model)
+
+    def step(h):
+        with torch.no_grad():
+            return model.step(h, _output(model, h, kind))
+    return step
+
+
+def _loop_parts(model, h, kind):
+    """(effective recurrent matrix W_rec + W_in W_out (N, N), 1/tau (N,), f'(a) (N,))."""
+    W_out = model.readout.weight.detach()
+    if kind == "ei":
+        W_out = torch.cat([W_out, torch.zeros(W_out.shape[0], model.n_inh, dtype=W_out.dtype)], 1)
+    with torch.no_grad():
+        x = model.readout(h if kind == "ct" else h[:model.n_exc])
+        a = h @ model.W_rec.T + x @ model.W_in.T + model.b
+        if kind == "ct":
+            slope = 1 - torch.tanh(a) ** 2
+            inv_tau = torch.full_like(h, 1 / model.tau)
+        else:
+            slope = (a > 0).to(a.dtype)
+            inv_tau = 1 / model.tau(h)
+        W = model.W_rec + model.W_in @ W_out
+    return W, inv_tau, slope
+
+
+def closed_loop_jacobian(model, h, kind=None):
+    """Jacobian (N, N) of :func:`closed_loop_step` at ``h`` (N,):
+    ``I + dt diag(1/tau) (-I + diag(f'(a)) (W_rec + W_in W_out))``."""
+    kind = kind or _kind(model)
+    W, inv_tau, slope = _loop_parts(model, h, kind)
+    eye = torch.eye(h.shape[0], dtype=h.dtype)
+    return eye + model.dt * inv_tau[:, None] * (-eye + slope[:, None] * W)
+
+
+def leading_lyapunov(step, jvp, x0, n_steps, dt, n_transient=0, k=N_LEADING):
+    """The ``k`` leading Lyapunov exponents by the QR method of
+    :func:`lib.analysis.lyapunov_spectrum` restricted to ``k`` orthonormal directions:
+    ``Q, R = qr(J(x) Q)`` with ``Q`` (N, k) from the first ``k`` columns of the identity
+    (Gram-Schmidt keeps the leading ``k`` columns of the full method).  ``jvp(x, Q)`` gives
+    ``J(x) @ Q``.  Returns the exponents per unit time, sorted descending."""
+    x = x0.detach().clone()
+    with torch.no_grad():
+        for _ in range(n_transient):
+            x = step(x)
+        Q = torch.eye(x.shape[-1], k, dtype=x.dtype)
+        sums = torch.zeros(k, dtype=x.dtype)
+        for _ in range(n_steps):
+            Q, R = torch.linalg.qr(jvp(x, Q))
+            sums = sums + torch.log(torch.abs(torch.diagonal(R)))
+            x = step(x)
+    return torch.sort(sums / (n_steps * dt), descending=True).values
+
+
+def max_lyapunov(model, h0, dt, kind=None):
+    """Largest exponent of the closed-loop map from ``h0`` (N,) (float64 model): the full
+    spectrum by :func:`lib.analysis.lyapunov_spectrum` up to ``FULL_QR_MAX`` units, the
+    leading ``N_LEADING`` by :func:`leading_lyapunov` above (a 1000-unit reservoir)."""
+    kind = kind or _kind(model)
+    step = closed_loop_step(model, kind)
+    if h0.shape[0] <= FULL_QR_MAX:
+        lam = lyapunov_spectrum(step, h0, N_LYAP, dt, n_transient=N_LYAP_TRANSIENT,
+                                jacobian=lambda h: closed_loop_jacobian(model, h, kind))
+        return float(lam[0])
+
+    def jvp(h, Q):
+        W, inv_tau, slope = _loop_parts(model, h, kind)
+        return Q + model.dt * inv_tau[:, None] * (-Q + slope[:, None] * (W @ Q))
+    return float(leading_lyapunov(step, jvp, h0, N_LYAP, dt, n_transient=N_LYAP_TRANSIENT)[0])
+
+
+@torch.no_grad()
+def start_state(model, z, warmup=WARMUP):
+    """The state (N,) after driving the (float64) model with ``z[:warmup]`` (T, 3)."""
+    _, hs = model(torch.as_tensor(z[:warmup], dtype=torch.float64)[:, None])
+    return hs[-1, 0]
+
+
+@torch.no_grad()
+def free_run(model, h0, n, kind=None):
+    """``n`` closed-loop outputs (n, 3) (numpy) from the state ``h0``."""
+    kind = kind or _kind(model)
+    step = closed_loop_step(model, kind)
+    h, out = h0, []
+    for _ in range(n):
+        h = step(h)
+        out.append(_output(model, h, kind).numpy())
+    return np.array(out)
+
+
+def standardised_trajectory(task):
+    """The task's whole trajectory (T, 3) in the training split's standard units."""
+    return (np.asarray(task["traj"]) - task["train_mean"]) / task["train_std"]
+
+
+def attractor_measures(z, gen):
+    """State-space divergence (``N_BINS`` bins) and power-spectrum distance of a free run
+    ``gen`` against the trajectory ``z`` (both (T, 3)); NaN when the run is not finite."""
+    if not np.all(np.isfinite(gen)):
+        return {"state_space_divergence": float("nan"), "power_spectrum_distance": float("nan")}
+    return {"state_space_divergence": state_space_divergence(z, gen, N_BINS),
+            "power_spectrum_distance": power_spectrum_distance(z, gen)}
+
+
+# ---- the protocol -----------------------------------------------------------------------------
+
+
+def rate_model_metrics(model, task, train_seconds=None, readout_only=False):
+    """Every column of 05's table for a trained rate network (:class:`lib.ctrnn.CTRNN`,
+    :class:`lib.ei.EIRNN` or a subclass): the protocol of this module's docstring.  The
+    model is evaluated as given (float32 for one-step error and VPT) and then converted to
+    float64 in place for the exponent and the free run.  Returns a dict of floats."""
+    kind = _kind(model)
+    model.eval()
+    ev = (evaluate_model(model, task, lyapunov=False) if kind == "ct"
+          else evaluate_eirnn(model, task))
+    m64 = model.double()
+    z = standardised_trajectory(task)
+    h0 = start_state(m64, z)
+    out = {"one_step_error": ev["one_step_error"],
+           "valid_prediction_time": ev["vpt_median"],
+           "max_lyapunov": max_lyapunov(m64, h0, float(task["dt"]), kind)}
+    out.update(attractor_measures(z, free_run(m64, h0, len(z), kind)))
+    out["n_params"] = n_trainable(model, readout_only)
+    out["sign_consistency"] = sign_consistency_any(model.W_rec)
+    if train_seconds is not None:
+        out["train_seconds"] = float(train_seconds)
+    return out
+
+
+def trained_balance_index(model, task):
+    """Balance index of an E/I-type network on the task's standardised test input
+    (:func:`lib.ei.trained_balance`); NaN when lib has no such measure."""
+    try:
+        from .ei import trained_balance
+    except ImportError:
+        return float("nan")
+    _, _, test = standardised_splits(task, dtype=model.W_in.dtype)
+    return float(trained_balance(model, test)["balance_index"])
+
+
+@torch.no_grad()
+def lorenz_reference(task):
+    """The Lorenz-vs-Lorenz values of each attractor measure, as 04 computes its floor: a
+    second trajectory from ``LORENZ_OTHER_X0`` (RK4 at the task's step, ``LORENZ_TRANSIENT``
+    steps discarded) as long as the task's, standardised, against the task's trajectory.
+    The largest exponent is Lorenz's own; a valid prediction time has no meaning here."""
+    z = standardised_trajectory(task)
+    step, _ = lorenz_rk4_map(float(task["dt"]))
+    x, out = torch.tensor(LORENZ_OTHER_X0, dtype=torch.float64), []
+    for k in range(LORENZ_TRANSIENT + len(z)):
+        x = step(x)
+        if k >= LORENZ_TRANSIENT:
+            out.append(x.numpy())
+    other = (np.array(out) - task["train_mean"]) / task["train_std"]
+    ref = {"max_lyapunov": LAMBDA_1}
+    ref.update(attractor_measures(z, other))
+    return ref
+
+
+def seed_summary(per_seed):
+    """``{metric: {"mean", "std", "min", "max", "values"}}`` over a list of metric dicts
+    (population std, NaN-aware; a metric NaN in every seed gets NaN)."""
+    out = {}
+    for key in per_seed[0]:
+        v = np.array([np.nan if r.get(key) is None else float(r[key]) for r in per_seed])
+        ok = v[np.isfinite(v)]
+        stats = ((float(ok.mean()), float(ok.std()), float(ok.min()), float(ok.max()))
+                 if len(ok) else (float("nan"),) * 4)
+        out[key] = dict(zip(("mean", "std", "min", "max"), stats), values=v.tolist())
+    return out
