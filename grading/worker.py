@@ -213,6 +213,15 @@ def _trim_heap():
         pass
 
 
+ENCODE_ERRORS = (TypeError, ValueError, codec.DecodeError)
+"""What encoding a reply raises when it holds a value the codec refuses."""
+
+
+def encode_error(error, request_id=None):
+    """The reply sent instead of one that could not be encoded."""
+    return {"ok": False, "error": "EncodeError", "message": str(error)[:200], "id": request_id}
+
+
 class Server:
     def __init__(self, channel, namespace, cells=None):
         self.channel = channel
@@ -241,18 +250,23 @@ class Server:
             req = self.channel.recv()
             if req is None:
                 return
-            try:
-                reply = getattr(self, "op_" + req["op"])(req)
-                reply.setdefault("ok", True)
-            except BaseException as e:  # noqa: BLE001 - reported back, never fatal
-                reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300],
-                         "bases": [c.__name__ for c in type(e).__mro__][:12]}
+            reply = self.answer(req)
             reply["id"] = req.get("id")
             try:
                 self.channel.send(reply)
-            except (TypeError, ValueError, codec.DecodeError) as e:
-                self.channel.send({"ok": False, "error": "EncodeError", "message": str(e)[:200],
-                                   "id": req.get("id")})
+            except ENCODE_ERRORS as e:
+                self.channel.send(encode_error(e, req.get("id")))
+
+    def answer(self, req):
+        """The reply to one request (an exception raised by the notebook's code is
+        reported, with its class hierarchy, never raised)."""
+        try:
+            reply = getattr(self, "op_" + req["op"])(req)
+            reply.setdefault("ok", True)
+        except BaseException as e:  # noqa: BLE001 - reported back, never fatal
+            reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300],
+                     "bases": [c.__name__ for c in type(e).__mro__][:12]}
+        return reply
 
     def decode(self, obj):
         return codec.decode(obj, self.hooks)

@@ -1,8 +1,8 @@
 """Plausible mistakes in 04_dynamical_analysis and 05_synthesis lose exactly their points.
 
 Two layers:
-* fast: the hidden checks run in-process against the notebook's solution cells (a local
-  stand-in for the sandbox that round-trips every value through the codec), with one
+* fast: the hidden checks run in-process against the notebook's solution cells (the
+  tests' one stand-in for the sandbox, ``tests/inprocess.py``), with one
   exercise replaced by a mutant; the issue's "done when" cases are here.
 * slow: the same through the real sandbox (``grading.runner``), plus the untouched
   release (every question zero, nothing crashes).
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from grading import codec, fixtures
-from grading.checks import CheckFailed, StudentError
+from grading.checks import CheckFailed
+from inprocess import InProcess
 from notebooks import exercise_cells, grade, read, source_path, variant
 
 A4, A5 = "04_dynamical_analysis", "05_synthesis"
@@ -24,35 +24,6 @@ A4, A5 = "04_dynamical_analysis", "05_synthesis"
 
 def fn(signature, body):
     return f"def {signature}:\n" + "\n".join("    " + line for line in body.strip().splitlines())
-
-
-# ---- an in-process stand-in for the sandbox ------------------------------------------------
-class LocalSub:
-    """Calls functions of a namespace with codec round trips (like the worker does)."""
-
-    def __init__(self, ns):
-        self.ns = ns
-        self.hooks = {
-            "__fixture__": lambda o, dec: fixtures.build(o["__fixture__"], dec(o["params"])),
-            "__generator__": lambda o, dec: fixtures.generator(o["__generator__"]),
-        }
-
-    def call(self, target, *args, return_args=False, timeout=None, swap=None, **kwargs):
-        args = codec.decode(codec.encode(list(args)), self.hooks)
-        kwargs = codec.decode(codec.encode(kwargs), self.hooks)
-        if target not in self.ns:
-            raise CheckFailed(f"name '{target}' is not defined")
-        try:
-            result = self.ns[target](*args, **kwargs)
-        except NotImplementedError:
-            raise StudentError("raised NotImplementedError") from None
-        except Exception as e:  # noqa: BLE001
-            raise StudentError(f"raised {type(e).__name__}: {e}",
-                               kinds=[c.__name__ for c in type(e).__mro__]) from None
-        value = codec.decode(codec.encode(result))
-        if return_args:
-            return value, {"args": codec.decode(codec.encode(args))}
-        return value
 
 
 SETUP = """
@@ -78,7 +49,7 @@ def namespace(name, replace=None):
 def run_hidden(name, ns):
     module = importlib.import_module(f"hidden.a{name[:2]}_{name[3:]}")
     ref = importlib.import_module("lib")
-    sub = LocalSub(ns)
+    sub = InProcess(ns)
     out = {}
     for q in module.QUESTIONS.questions:
         try:
