@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-LAMBDA_1 = 0.9056
-DATA_DT = 0.02
+from . import evaluation
+from .task import DT as DATA_DT, LAMBDA_1
 
 # ---- graded exercises -------------------------------------------------------------------
 
@@ -253,26 +253,17 @@ def warm_up(model, series, start, n_warmup):
 def one_step_error(model, series, n_warmup=50):
     """Mean normalised one-step error (standardised units, std = 1) after a warm-up."""
     y, _ = model(series[:-1].unsqueeze(1))
-    err = prediction_error(y[n_warmup:, 0], series[1 + n_warmup:], torch.ones(series.shape[-1],
-                                                                              dtype=series.dtype))
-    return float(err.mean())
+    return evaluation.one_step_error(y[:, 0], series, n_warmup)
 
 
 @torch.no_grad()
 def valid_prediction_times(model, series, n_starts=20, n_warmup=50, horizon=600,
                            data_dt=DATA_DT, threshold=0.5):
     """Closed-loop valid prediction times (Lyapunov times) from evenly spaced starts."""
-    T = len(series)
-    starts = np.linspace(n_warmup, T - horizon - 1, n_starts).astype(int)
+    starts = evaluation.protocol_starts(len(series), n_starts, n_warmup, horizon)
     hs = torch.cat([warm_up(model, series, int(s), n_warmup) for s in starts])
-    x0 = series[starts]
-    pred = closed_loop(model, x0, hs, horizon)                  # (horizon, n, 3)
-    ones = torch.ones(series.shape[-1], dtype=series.dtype)
-    out = []
-    for j, s in enumerate(starts):
-        true = series[s + 1:s + 1 + horizon]
-        out.append(valid_prediction_time(pred[:, j], true, ones, data_dt, threshold))
-    return np.array(out)
+    pred = closed_loop(model, series[starts], hs, horizon)       # (horizon, n, 3)
+    return evaluation.forecast_vpts(pred, series, starts, data_dt, threshold)
 
 
 @torch.no_grad()

@@ -17,8 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .ctrnn import (DATA_DT, LAMBDA_1, _windows, prediction_error, standardised_splits,
-                    valid_prediction_time)
+from . import evaluation
+from .ctrnn import (DATA_DT, _windows, one_step_error, standardised_splits,
+                    warm_up)
 
 # ---- graded exercises -------------------------------------------------------------------
 
@@ -391,33 +392,20 @@ def train_balanced_eirnn(task, seed=0, g=BALANCED_G, balance_weight=BALANCED_WEI
     return model, info
 
 
-@torch.no_grad()
-def ei_warm_up(model, series, start, n_warmup):
-    """Rates after teacher forcing ``series[start - n_warmup : start]``; (1, N)."""
-    _, rs = model(series[start - n_warmup:start].unsqueeze(1))
-    return rs[-1]
-
-
-@torch.no_grad()
-def ei_one_step_error(model, series, n_warmup=50):
-    """Mean normalised one-step error (standardised units) after a warm-up."""
-    y, _ = model(series[:-1].unsqueeze(1))
-    ones = torch.ones(series.shape[-1], dtype=series.dtype)
-    return float(prediction_error(y[n_warmup:, 0], series[1 + n_warmup:], ones).mean())
+# an EIRNN has the CT-RNN's interface (forward(x_seq, r0) -> (y_seq, r_seq)): the same
+# warm-up and one-step error
+ei_warm_up = warm_up
+ei_one_step_error = one_step_error
 
 
 @torch.no_grad()
 def ei_valid_prediction_times(model, series, n_starts=20, n_warmup=50, horizon=600,
                               data_dt=DATA_DT, threshold=0.5):
     """Closed-loop valid prediction times (Lyapunov times) from evenly spaced starts."""
-    T = len(series)
-    starts = np.linspace(n_warmup, T - horizon - 1, n_starts).astype(int)
+    starts = evaluation.protocol_starts(len(series), n_starts, n_warmup, horizon)
     r0 = torch.cat([ei_warm_up(model, series, int(s), n_warmup) for s in starts])
     pred = ei_closed_loop(model, series[starts], r0, horizon)
-    ones = torch.ones(series.shape[-1], dtype=series.dtype)
-    return np.array([valid_prediction_time(pred[:, j], series[s + 1:s + 1 + horizon], ones,
-                                           data_dt, threshold, LAMBDA_1)
-                     for j, s in enumerate(starts)])
+    return evaluation.forecast_vpts(pred, series, starts, data_dt, threshold)
 
 
 def evaluate_eirnn(model, task, split="test", n_starts=20, n_warmup=50, horizon=600):

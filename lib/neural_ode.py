@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .ctrnn import DATA_DT, LAMBDA_1, standardised_splits, valid_prediction_time
+from . import evaluation
+from .ctrnn import DATA_DT, standardised_splits
 
 GRADIENT_METHODS = ("adjoint", "odeint", "euler")
 
@@ -140,13 +141,9 @@ def node_valid_prediction_times(func, series, n_starts=20, n_warmup=50, horizon=
     """Valid prediction times (Lyapunov times) of free-running forecasts from the starts of
     the shared protocol (``lib.ctrnn.valid_prediction_times``; a Neural ODE of the observed
     state needs no warm-up, the first ``n_warmup`` samples are skipped so the starts agree)."""
-    T = len(series)
-    starts = np.linspace(n_warmup, T - horizon - 1, n_starts).astype(int)
+    starts = evaluation.protocol_starts(len(series), n_starts, n_warmup, horizon)
     pred = generate(func, series[starts], horizon, data_dt, integrator)
-    ones = torch.ones(series.shape[-1], dtype=series.dtype)
-    return np.array([valid_prediction_time(pred[:, j], series[s + 1:s + 1 + horizon], ones,
-                                           data_dt, threshold, LAMBDA_1)
-                     for j, s in enumerate(starts)])
+    return evaluation.forecast_vpts(pred, series, starts, data_dt, threshold)
 
 
 def saved_bytes(func, x_window, dt, gradient):
@@ -167,7 +164,6 @@ def evaluate_neural_ode(func, task, split="test", integrator="rk4"):
     """One-step error and VPTs of a trained field on a split of the task (standardised)."""
     series = dict(zip(("train", "val", "test"), standardised_splits(task)))[split]
     one = generate(func, series[:-1], 1, integrator=integrator)[0]
-    err = torch.sqrt(torch.mean((one - series[1:]) ** 2, -1))
     vpt = node_valid_prediction_times(func, series, integrator=integrator)
-    return {"one_step_error": float(err[50:].mean()), "vpt_median": float(np.median(vpt)),
-            "vpt": vpt}
+    return {"one_step_error": evaluation.one_step_error(one, series),
+            "vpt_median": float(np.median(vpt)), "vpt": vpt}

@@ -16,6 +16,9 @@ import math
 import numpy as np
 import torch
 
+from . import evaluation
+from .task import DT as DATA_DT
+
 # ---- graded functions -----------------------------------------------------------------
 
 
@@ -322,7 +325,6 @@ def fit_baselines(u_train, washout=RESERVOIR["washout"], lags=(1, 2, 3), alpha=1
 # readout directly, no network needed), the trace time constant ``tau_s`` (s) and ``alpha``.
 CLOSED_LOOP = dict(noise=0.02, squared=True, quadratic=False, tau_s=RESERVOIR["tau_s"],
                    alpha=RESERVOIR["alpha"], washout=RESERVOIR["washout"], noise_seed=7)
-DATA_DT = 0.02               # time units per sample of the course's Lorenz data
 
 
 class ClosedLoopReservoir:
@@ -426,9 +428,9 @@ def fit_closed_loop_reservoir(u_train, seed=1, noise=CLOSED_LOOP["noise"],
 
 
 def closed_loop_starts(T, n_starts=20, n_warmup=200, horizon=600):
-    """The starts of ``lib.ctrnn.valid_prediction_times``:
-    ``linspace(n_warmup, T - horizon - 1, n_starts)`` as integers."""
-    return np.linspace(n_warmup, T - horizon - 1, n_starts).astype(int)
+    """The course's forecast starts (``lib.evaluation.protocol_starts``) with the
+    reservoir's longer warm-up."""
+    return evaluation.protocol_starts(T, n_starts, n_warmup, horizon)
 
 
 def reservoir_valid_prediction_times(model, series, n_starts=20, n_warmup=200, horizon=600,
@@ -438,15 +440,11 @@ def reservoir_valid_prediction_times(model, series, n_starts=20, n_warmup=200, h
     on ``series[s - n_warmup : s]``, then free running from the input ``series[s]``,
     compared with ``series[s + 1 : s + 1 + horizon]`` (std 1, threshold 0.5).  ``series``
     is ``(T, 3)`` standardised; returns ``(n_starts,)``."""
-    from .ctrnn import valid_prediction_time
     series = torch.as_tensor(series, dtype=model.W_rec.dtype)
     starts = closed_loop_starts(len(series), n_starts, n_warmup, horizon)
     warm = torch.stack([series[s - n_warmup:s] for s in starts], dim=1)   # (n_warmup, B, 3)
     pred = model.generate(warm, series[starts], horizon)                  # (horizon, B, 3)
-    ones = torch.ones(series.shape[1], dtype=torch.float64)
-    return np.array([valid_prediction_time(pred[:, j], series[s + 1:s + 1 + horizon].double(),
-                                           ones, data_dt, threshold)
-                     for j, s in enumerate(starts)])
+    return evaluation.forecast_vpts(pred.double(), series.double(), starts, data_dt, threshold)
 
 
 def reservoir_free_run(model, series, n_steps, n_warmup=200):
