@@ -9,6 +9,7 @@ the data's: ``dt = 0.02`` time units per sample (one sample of the Lorenz task),
 ``tau`` is a membrane time constant in Lorenz time units.
 """
 
+import copy
 import math
 import time
 
@@ -274,7 +275,7 @@ def largest_lyapunov(model, series, n_steps=20000, n_warmup=50, renorm=10, eps=1
     Closed-loop state is ``(h, x)``; a perturbed copy is renormalised to distance ``eps``
     every ``renorm`` steps.  Returned per unit of data time.
     """
-    model = model.double()
+    model = copy.deepcopy(model).double()   # never change the caller's model
     s = series.double()
     h = warm_up(model, s, n_warmup, n_warmup)
     x = s[n_warmup:n_warmup + 1]
@@ -298,7 +299,6 @@ def largest_lyapunov(model, series, n_steps=20000, n_warmup=50, renorm=10, eps=1
         dist = float(diff.norm())
         total += math.log(dist / eps)
         h2, x2 = h + diff[:, :h.shape[1]] * (eps / dist), x + diff[:, h.shape[1]:] * (eps / dist)
-    model.float()
     return total / (n_blocks * renorm * data_dt)
 
 

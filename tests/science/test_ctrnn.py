@@ -74,3 +74,11 @@ def test_reservoir_readout_one_step_error_small():
     m = C.CTRNN(3, 64, 3, seed=0)
     C.fit_readout(m, train)
     assert C.one_step_error(m, test) < 2e-3
+
+
+def test_largest_lyapunov_leaves_the_callers_model_alone():
+    m = C.CTRNN(3, 16, 3).double()
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    series = torch.randn(400, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    C.largest_lyapunov(m, series, n_steps=100, n_transient=10)
+    assert all(v.dtype == torch.float64 and torch.equal(v, before[k]) for k, v in m.state_dict().items())
