@@ -5,10 +5,9 @@ import math
 import numpy as np
 import torch
 
-from grading import fixtures
 from grading.checks import (CheckFailed, Fixture, Handle, Registry, expect, expect_close,
-                            expect_dtype, expect_not_shipped, expect_shape, expect_unchanged,
-                            rng)
+                            expect_not_shipped, expect_shape, expect_tensor, expect_unchanged,
+                            fixture_pair, rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -19,27 +18,22 @@ MODEL_VPT_MIN = 2.0
 TOL = {torch.float64: (1e-6, 1e-9), torch.float32: (1e-4, 1e-5)}
 
 
-def _t(a, dtype):
-    return torch.as_tensor(np.asarray(a), dtype=dtype)
-
-
 def _weights(seed, N, D, dtype, n_out=None, scale=0.9):
     """Random non-symmetric CT-RNN weights (so that W_rec and W_rec.T differ)."""
     g = rng(seed)
-    w = {"W_rec": _t(g.normal(scale=scale / math.sqrt(N), size=(N, N)), dtype),
-         "W_in": _t(g.normal(scale=0.8, size=(N, D)), dtype),
-         "b": _t(g.uniform(-0.5, 0.5, size=N), dtype)}
+    w = {"W_rec": tensor(g.normal(scale=scale / math.sqrt(N), size=(N, N)), dtype),
+         "W_in": tensor(g.normal(scale=0.8, size=(N, D)), dtype),
+         "b": tensor(g.uniform(-0.5, 0.5, size=N), dtype)}
     if n_out is not None:
-        w["readout.weight"] = _t(g.normal(scale=1 / math.sqrt(N), size=(n_out, N)), dtype)
-        w["readout.bias"] = _t(g.normal(scale=0.1, size=n_out), dtype)
+        w["readout.weight"] = tensor(g.normal(scale=1 / math.sqrt(N), size=(n_out, N)), dtype)
+        w["readout.bias"] = tensor(g.normal(scale=0.1, size=n_out), dtype)
     return w
 
 
 def _shell(w, tau, dt):
-    params = {"W_rec": w["W_rec"], "W_in": w["W_in"], "b": w["b"],
-              "readout_weight": w["readout.weight"], "readout_bias": w["readout.bias"],
-              "tau": tau, "dt": dt}
-    return Fixture("ctrnn_shell", **params), fixtures.build("ctrnn_shell", params)
+    return fixture_pair("ctrnn_shell", W_rec=w["W_rec"], W_in=w["W_in"], b=w["b"],
+                        readout_weight=w["readout.weight"], readout_bias=w["readout.bias"],
+                        tau=tau, dt=dt)
 
 
 def _close(got, want, what, dtype, rtol=None, atol=None):
@@ -55,12 +49,6 @@ def _is_close(got, want, dtype):
         return False
 
 
-def _expect_tensor(value, dtype, what):
-    expect(isinstance(value, torch.Tensor),
-           f"{what}: expected a torch tensor, got {type(value).__name__}")
-    expect_dtype(value, dtype, what)
-
-
 # ---- ctrnn_rhs ---------------------------------------------------------------------------
 @QUESTIONS.question("ctrnn_rhs", points=2)
 def ctrnn_rhs(sub, ref):
@@ -68,18 +56,18 @@ def ctrnn_rhs(sub, ref):
         N, D = 6, 3
         w = _weights(seed, N, D, dtype)
         g = rng(seed + 100)
-        h = _t(g.normal(size=(4, 5, N)), dtype)
-        x = _t(g.normal(size=(4, 5, D)), dtype)
+        h = tensor(g.normal(size=(4, 5, N)), dtype)
+        x = tensor(g.normal(size=(4, 5, D)), dtype)
         what = (f"ctrnn_rhs(h, x, W_rec, W_in, b, tau=0.37) with h {tuple(h.shape)}, "
                 f"x {tuple(x.shape)}, N={N}, D={D}, non-symmetric W_rec, {dtype}")
         got, reply = sub.call("ctrnn_rhs", h, x, w["W_rec"], w["W_in"], w["b"], 0.37,
                               return_args=True)
-        _expect_tensor(got, dtype, what)
+        expect_tensor(got, dtype, what)
         _close(got, ref.ctrnn_rhs(h, x, w["W_rec"], w["W_in"], w["b"], 0.37), what, dtype)
         expect_unchanged([h, x, w["W_rec"], w["W_in"], w["b"]], reply["args"], "ctrnn_rhs")
     # one unbatched state
     w = _weights(13, 5, 2, torch.float64)
-    h, x = _t(rng(14).normal(size=5), torch.float64), _t(rng(15).normal(size=2), torch.float64)
+    h, x = tensor(rng(14).normal(size=5), torch.float64), tensor(rng(15).normal(size=2), torch.float64)
     got = sub.call("ctrnn_rhs", h, x, w["W_rec"], w["W_in"], w["b"], 2.5)
     _close(got, ref.ctrnn_rhs(h, x, w["W_rec"], w["W_in"], w["b"], 2.5),
            "ctrnn_rhs on one state h (5,), x (2,) with tau=2.5", torch.float64)
@@ -88,22 +76,21 @@ def ctrnn_rhs(sub, ref):
 # ---- euler_step --------------------------------------------------------------------------
 @QUESTIONS.question("euler_step", points=2)
 def euler_step(sub, ref):
-    probe_params = {"scale": 0.6}
-    probe = fixtures.build("probe_ctrnn_rhs", probe_params)
+    probe_fx, probe = fixture_pair("probe_ctrnn_rhs", scale=0.6)
     for dtype, seed, tau, dt in ((torch.float64, 21, 0.37, 0.05), (torch.float32, 22, 1.3, 0.2)):
         N, D = 7, 3
         w = _weights(seed, N, D, dtype)
         g = rng(seed + 100)
-        h = _t(g.normal(size=(3, 4, N)), dtype)
-        x = _t(g.normal(size=(3, 4, D)), dtype)
+        h = tensor(g.normal(size=(3, 4, N)), dtype)
+        x = tensor(g.normal(size=(3, 4, D)), dtype)
         args = (h, x, w["W_rec"], w["W_in"], w["b"], tau, dt)
         what = (f"euler_step(h, x, W_rec, W_in, b, tau={tau}, dt={dt}) with h {tuple(h.shape)},"
                 f" x {tuple(x.shape)}, {dtype}")
         # with a stand-in for ctrnn_rhs: correct if it matches the reference (the student
         # did not call ctrnn_rhs) or one Euler step of the stand-in field (they did)
         got, reply = sub.call("euler_step", *args, return_args=True,
-                              swap={"ctrnn_rhs": Fixture("probe_ctrnn_rhs", **probe_params)})
-        _expect_tensor(got, dtype, what)
+                              swap={"ctrnn_rhs": probe_fx})
+        expect_tensor(got, dtype, what)
         expect_shape(got, tuple(h.shape), what)
         want_ref = ref.euler_step(*args)
         want_probe = h + dt * probe(h, x, w["W_rec"], w["W_in"], w["b"], tau)
@@ -129,8 +116,7 @@ def _probe_forward(w, x_seq, h0, tau, dt, step):
 @QUESTIONS.question("CTRNN", points=3)
 def CTRNN(sub, ref):
     n_in, N, n_out, tau, dt = 3, 6, 2, 0.3, 0.07
-    probe_params = {"scale": 0.6}
-    probe = fixtures.build("probe_euler", probe_params)
+    probe_fx, probe = fixture_pair("probe_euler", scale=0.6)
     m = sub.call("CTRNN", n_in, N, n_out, tau=tau, dt=dt, keep="ctrnn_m")
     info = sub.get_params(m, attrs=["tau", "dt"])
     names = set(info["params"])
@@ -156,20 +142,20 @@ def CTRNN(sub, ref):
             for k, v in lm.named_parameters():
                 v.copy_(w[k])
         g = rng(seed + 100)
-        x_seq = _t(g.normal(size=(9, 4, n_in)), dtype)
-        h0 = _t(g.normal(scale=0.5, size=(4, N)), dtype)
+        x_seq = tensor(g.normal(size=(9, 4, n_in)), dtype)
+        h0 = tensor(g.normal(scale=0.5, size=(4, N)), dtype)
         for h_init in (None, h0):
             what = (f"CTRNN(3, 6, 2, tau=0.3, dt=0.07) with parameters set by name, forward on "
                     f"x_seq of shape (9, 4, 3), {dtype}, h0 "
                     + ("None" if h_init is None else "given"))
             args = (x_seq,) if h_init is None else (x_seq, h_init)
             got, reply = sub.call(m, *args, return_args=True, no_grad=True,
-                                  swap={"euler_step": Fixture("probe_euler", **probe_params)})
+                                  swap={"euler_step": probe_fx})
             expect(isinstance(got, (tuple, list)) and len(got) == 2,
                    f"{what}: forward must return (y_seq, h_seq)")
             y, hs = got
-            _expect_tensor(y, dtype, what + " (y_seq)")
-            _expect_tensor(hs, dtype, what + " (h_seq)")
+            expect_tensor(y, dtype, what + " (y_seq)")
+            expect_tensor(hs, dtype, what + " (h_seq)")
             expect_shape(y, (9, 4, n_out), what + " (y_seq)")
             expect_shape(hs, (9, 4, N), what + " (h_seq)")
             with torch.no_grad():
@@ -221,9 +207,8 @@ def _ode_expect(rhs, lm, h, x, dt, method="rk4", adjoint=False):
 @QUESTIONS.question("ctrnn_ode_step", points=3)
 def ctrnn_ode_step(sub, ref):
     N, D, tau = 6, 3, 0.45
-    probe_params = {"scale": 0.6}
-    probe = fixtures.build("probe_ctrnn_rhs", probe_params)
-    swap = {"ctrnn_rhs": Fixture("probe_ctrnn_rhs", **probe_params)}
+    probe_fx, probe = fixture_pair("probe_ctrnn_rhs", scale=0.6)
+    swap = {"ctrnn_rhs": probe_fx}
     note = (" (checked with your ctrnn_rhs replaced by a known vector field, and without; "
             "the comparison is with torchdiffeq's own solution)")
     cases = ((torch.float64, 41, 0.13, "rk4"), (torch.float64, 42, 0.3, "dopri5"),
@@ -233,13 +218,13 @@ def ctrnn_ode_step(sub, ref):
         fx, _ = _shell(w, tau, 0.01)
         lm = _lib_model(ref, w, tau, dtype)
         g = rng(seed + 100)
-        h = _t(g.normal(size=(5, N)), dtype)
-        x = _t(g.normal(size=(5, D)), dtype)
+        h = tensor(g.normal(size=(5, N)), dtype)
+        x = tensor(g.normal(size=(5, D)), dtype)
         what = (f"ctrnn_ode_step(model, h, x, dt={dt}, method={method!r}) with h (5, 6), "
                 f"x (5, 3), model.tau={tau} (different from dt and model.dt), {dtype}")
         got, reply = sub.call("ctrnn_ode_step", fx, h, x, dt, method=method, return_args=True,
                               swap=swap)
-        _expect_tensor(got, dtype, what)
+        expect_tensor(got, dtype, what)
         expect_shape(got, (5, N), what)
         wants = [_ode_expect(f, lm, h, x, dt, method)[0] for f in (ref.ctrnn_rhs, probe)]
         expect(any(_is_close(got, v, dtype) for v in wants), f"{what}: h(dt) is wrong" + note)
@@ -248,8 +233,8 @@ def ctrnn_ode_step(sub, ref):
     w = _weights(45, N, D, torch.float64, n_out=2)
     fx, _ = _shell(w, tau, 0.01)
     lm = _lib_model(ref, w, tau, torch.float64)
-    h = _t(rng(46).normal(size=(2, 3, N)), torch.float64)
-    x = _t(rng(47).normal(size=(2, 3, D)), torch.float64)
+    h = tensor(rng(46).normal(size=(2, 3, N)), torch.float64)
+    x = tensor(rng(47).normal(size=(2, 3, D)), torch.float64)
     got = sub.call("ctrnn_ode_step", fx, h, x, 0.2, swap=swap)
     wants = {f: _ode_expect(f, lm, h, x, 0.2) for f in (ref.ctrnn_rhs, probe)}
     expect(any(_is_close(got, v[0], torch.float64) for v in wants.values()),
@@ -299,20 +284,19 @@ def _loop(step, w, tau, dt, x0, h0, n_steps):
 @QUESTIONS.question("closed_loop", points=3)
 def closed_loop(sub, ref):
     N, D, tau, dt = 6, 3, 0.3, 0.07
-    probe_params = {"scale": 0.6}
-    probe = fixtures.build("probe_euler", probe_params)
-    swap = {"euler_step": Fixture("probe_euler", **probe_params)}
+    probe_fx, probe = fixture_pair("probe_euler", scale=0.6)
+    swap = {"euler_step": probe_fx}
     for dtype, seed, n_steps in ((torch.float64, 51, 12), (torch.float32, 52, 5),
                                  (torch.float64, 53, 1)):
         w = _weights(seed, N, D, dtype, n_out=D, scale=1.2)
         fx, _ = _shell(w, tau, dt)
         g = rng(seed + 100)
-        x0 = _t(g.normal(size=(4, D)), dtype)
-        h0 = _t(g.normal(scale=0.5, size=(4, N)), dtype)
+        x0 = tensor(g.normal(size=(4, D)), dtype)
+        h0 = tensor(g.normal(scale=0.5, size=(4, N)), dtype)
         what = (f"closed_loop(model, x0 (4, 3), h0 (4, 6), n_steps={n_steps}) for a model with "
                 f"tau={tau}, dt={dt}, {dtype}")
         got, reply = sub.call("closed_loop", fx, x0, h0, n_steps, swap=swap, grad_wrt=[1, 2])
-        _expect_tensor(got, dtype, what)
+        expect_tensor(got, dtype, what)
         expect_shape(got, (n_steps, 4, D), what)
         wants = []
         for step in (ref.euler_step, probe):
@@ -333,8 +317,8 @@ def closed_loop(sub, ref):
     # inputs unchanged (without swap)
     w = _weights(54, N, D, torch.float64, n_out=D)
     fx, _ = _shell(w, tau, dt)
-    x0 = _t(rng(55).normal(size=(2, D)), torch.float64)
-    h0 = _t(rng(56).normal(size=(2, N)), torch.float64)
+    x0 = tensor(rng(55).normal(size=(2, D)), torch.float64)
+    h0 = tensor(rng(56).normal(size=(2, N)), torch.float64)
     got, reply = sub.call("closed_loop", fx, x0, h0, 3, return_args=True)
     expect_unchanged([None, x0, h0], reply["args"], "closed_loop")
 
@@ -344,18 +328,18 @@ def closed_loop(sub, ref):
 def prediction_error(sub, ref):
     for dtype, seed in ((torch.float64, 61), (torch.float32, 62)):
         g = rng(seed)
-        pred = _t(g.normal(size=(5, 4, 3)), dtype)
-        true = _t(g.normal(size=(5, 4, 3)), dtype)
-        std = _t([0.5, 2.0, 3.5], dtype)
+        pred = tensor(g.normal(size=(5, 4, 3)), dtype)
+        true = tensor(g.normal(size=(5, 4, 3)), dtype)
+        std = tensor([0.5, 2.0, 3.5], dtype)
         what = f"prediction_error(pred, true, std) with pred, true (5, 4, 3), std (3,) = (0.5, 2, 3.5), {dtype}"
         got, reply = sub.call("prediction_error", pred, true, std, return_args=True)
-        _expect_tensor(got, dtype, what)
+        expect_tensor(got, dtype, what)
         expect_shape(got, (5, 4), what)
         _close(got, ref.prediction_error(pred, true, std), what, dtype)
         expect_unchanged([pred, true, std], reply["args"], "prediction_error")
-    pred = _t(rng(63).normal(size=(7, 2)), torch.float64)
-    true = _t(rng(64).normal(size=(7, 2)), torch.float64)
-    std = _t([1.5, 0.25], torch.float64)
+    pred = tensor(rng(63).normal(size=(7, 2)), torch.float64)
+    true = tensor(rng(64).normal(size=(7, 2)), torch.float64)
+    std = tensor([1.5, 0.25], torch.float64)
     _close(sub.call("prediction_error", pred, true, std), ref.prediction_error(pred, true, std),
            "prediction_error with pred, true (7, 2), std (2,)", torch.float64)
 
@@ -368,7 +352,7 @@ def valid_prediction_time(sub, ref):
 
     def make(errors, std, dtype):
         e = torch.as_tensor(errors, dtype=dtype)[:, None]
-        true = _t(rng(71).integers(-16, 16, size=(len(errors), 3)) / 8.0, dtype)
+        true = tensor(rng(71).integers(-16, 16, size=(len(errors), 3)) / 8.0, dtype)
         std_t = torch.as_tensor(std, dtype=dtype)
         return true + e * std_t, true, std_t
 
@@ -453,15 +437,15 @@ def ctrnn_model(sub, ref):
 # ---- trajectory_loss ---------------------------------------------------------------------
 def _mlp_params(seed, d, n_hidden, dtype):
     g = rng(seed)
-    return {"W1": _t(g.normal(scale=0.8, size=(n_hidden, d)), dtype),
-            "b1": _t(g.uniform(-0.5, 0.5, size=n_hidden), dtype),
-            "W2": _t(g.normal(scale=1 / math.sqrt(n_hidden), size=(d, n_hidden)), dtype),
-            "b2": _t(g.normal(scale=0.1, size=d), dtype)}
+    return {"W1": tensor(g.normal(scale=0.8, size=(n_hidden, d)), dtype),
+            "b1": tensor(g.uniform(-0.5, 0.5, size=n_hidden), dtype),
+            "W2": tensor(g.normal(scale=1 / math.sqrt(n_hidden), size=(d, n_hidden)), dtype),
+            "b2": tensor(g.normal(scale=0.1, size=d), dtype)}
 
 
 def _reference_loss(ref, params, win, dt, adjoint=False, **kwargs):
     """The reference loss and the gradients of the field's parameters, in the grader."""
-    field = fixtures.build("mlp_field", params)
+    field = fixture_pair("mlp_field", **params)[1]
     loss = ref.trajectory_loss(field, win, dt, adjoint=adjoint, **kwargs)
     loss.backward()
     return loss.detach(), {k: p.grad.clone() for k, p in field.named_parameters()}
@@ -476,28 +460,28 @@ def trajectory_loss(sub, ref):
              (torch.float32, 64, 7, 5, 0.02, {"method": "rk4"}))
     for dtype, seed, L, B, dt, kwargs in cases:
         params = _mlp_params(seed, 3, 8, dtype)
-        win = _t(rng(seed + 100).normal(size=(L, B, 3)), dtype)
+        win = tensor(rng(seed + 100).normal(size=(L, B, 3)), dtype)
         shown = "".join(f", method={v!r}" for v in kwargs.values()) or " (default method)"
         what = f"trajectory_loss(func, x_window, dt={dt}{shown}) with x_window ({L}, {B}, 3), {dtype}"
         got, reply = sub.call("trajectory_loss", Fixture("mlp_field", **params), win, dt,
                               return_args=True, **kwargs)
-        _expect_tensor(got, dtype, what)
+        expect_tensor(got, dtype, what)
         expect_shape(got, (), what)
         _close(got, _reference_loss(ref, params, win, dt, **kwargs)[0], what, dtype)
         expect_unchanged([None, win], reply["args"], "trajectory_loss")
     # gradients, and where they come from: the adjoint integrates the field again backwards
     params = _mlp_params(71, 3, 8, torch.float64)
-    win = _t(rng(171).normal(size=(6, 3, 3)), torch.float64)
+    win = tensor(rng(171).normal(size=(6, 3, 3)), torch.float64)
     field = sub.call({"name": "torch", "attr": "nn.Module.train"}, Fixture("mlp_field", **params),
                      keep="node_field")
 
     def calls():
         return int(sub.get_params(field, attrs=["calls"])["attrs"]["calls"])
 
-    for adjoint in (False, True):
-        what = f"trajectory_loss(func, x_window, 0.05, adjoint={adjoint}) with x_window (6, 3, 3)"
+    for by_adjoint in (False, True):
+        what = f"trajectory_loss(func, x_window, 0.05, adjoint={by_adjoint}) with x_window (6, 3, 3)"
         sub.call(field.zero_grad)
-        loss = sub.call("trajectory_loss", field, win, 0.05, adjoint=adjoint, keep="node_loss")
+        loss = sub.call("trajectory_loss", field, win, 0.05, adjoint=by_adjoint, keep="node_loss")
         before = calls()
         try:
             sub.call(loss.backward)
@@ -505,13 +489,13 @@ def trajectory_loss(sub, ref):
             raise CheckFailed(f"{what}: backward() of the returned loss failed (it must be a "
                               "tensor through which gradients reach func's parameters)") from None
         in_backward = calls() - before
-        if adjoint:
+        if by_adjoint:
             expect(in_backward > 0, f"{what}: the backward pass never evaluated func: with "
                                     "adjoint=True the gradient must come from odeint_adjoint")
         else:
             expect(in_backward == 0, f"{what}: the backward pass evaluated func {in_backward} "
                                      "times: with adjoint=False backpropagate through odeint")
-        want = _reference_loss(ref, params, win, 0.05, adjoint=adjoint)[1]
+        want = _reference_loss(ref, params, win, 0.05, adjoint=by_adjoint)[1]
         for name, g in want.items():
             try:
                 got = sub.call(getattr(field, name).grad.clone)
