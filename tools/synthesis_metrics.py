@@ -21,10 +21,10 @@ error, closed-loop figures of ``lib.spiking.fit_closed_loop_reservoir``); the ba
 Rate networks are measured by ``lib.comparison.rate_model_metrics`` (one protocol).
 
 ``--rows`` recomputes only the named rows (keys of ``ROWS``, or ``reference``) and keeps
-the others from the existing file.  The whole script needs about 12 minutes of CPU with one
-torch thread (measured: 11.7 min of CPU time, 29 min of wall time while four other jobs
-shared the machine's two cores), so about 12 minutes on a quiet machine; most of it is the
-8 trainings of E/I-type networks (about 30 s each on a quiet machine) and the free runs.
+the others from the existing file.  The whole script needs about 9 minutes of one torch
+thread on a quiet machine (measured: 5 min for the E/I-type rows and 4 min for all the
+others, as two ``--rows`` runs side by side on two cores); most of it is the 8 trainings of
+E/I-type networks (24-32 s each) and the free runs.
 """
 
 import argparse
@@ -294,7 +294,7 @@ NOTES = {
     "state_space_divergence": f"a free run as long as the task's trajectory (10,000 samples) against it, {N_BINS} bins per dimension, natural log",
     "power_spectrum_distance": "the same free run: Hellinger distance of smoothed power spectra, mean over the 3 components",
     "n_params": "trained parameters (reservoirs: the readout only)",
-    "train_seconds": "wall-clock training time on one CPU thread (shipped checkpoints: measured on a quiet machine; other rows: while this script ran on a shared machine, 2-3 times slower)",
+    "train_seconds": "wall-clock training time on one CPU thread of a quiet two-core machine",
     "sign_consistency": "fraction of off-diagonal recurrent weights whose sign agrees with their column's sum (1 under Dale's law)",
     "balance_index": "E/I-type networks: mean |exc + inh| / exc of every unit's input on the test input, teacher forced (lib.ei.trained_balance; 0 = perfect cancellation); rate units of either sign (tanh) have no such split",
     "seeds": "trained and random rows: 3 seeds (rate networks 2026-2028, 2026 = the shipped checkpoints; spiking reservoir: weight seeds 1-3, 1 = 03's network); the table shows the first seed, 'seeds' holds every value with mean, std, min and max",
