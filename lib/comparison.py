@@ -27,8 +27,8 @@ import numpy as np
 import torch
 
 from .analysis import lorenz_rk4_map, lyapunov_spectrum, power_spectrum_distance, state_space_divergence
-from .ctrnn import CTRNN, DATA_DT, LAMBDA_1, evaluate_model, standardised_splits, train_ctrnn
-from .ei import EIRNN, apply_dale, dale_signs, evaluate_eirnn, train_rollout
+from .ctrnn import CTRNN, LAMBDA_1, evaluate_model, standardised_splits, train_ctrnn
+from .ei import EIRNN, apply_dale, dale_signs, evaluate_eirnn, train_eirnn
 
 WARMUP = 500                 # samples that drive a network before its exponents and free run
 N_LYAP = 5000                # QR steps of the exponent
@@ -65,19 +65,10 @@ class UnconstrainedEIRNN(EIRNN):
         return W * (1 - torch.eye(N, dtype=W.dtype, device=W.device))
 
 
-def train_unconstrained_eirnn(task, seed=0, n_exc=128, n_inh=32, tau_E=0.06, tau_I=0.03,
-                              dt=DATA_DT, progress=False, **train_kwargs):
+def train_unconstrained_eirnn(task, seed=0, **kwargs):
     """:func:`lib.ei.train_eirnn` for :class:`UnconstrainedEIRNN` (same split, seed handling,
     defaults and :func:`lib.ei.train_rollout` schedule).  Returns ``(model, info)``."""
-    torch.manual_seed(seed)
-    train, _, _ = standardised_splits(task)
-    model = UnconstrainedEIRNN(3, n_exc, n_inh, 3, tau_E=tau_E, tau_I=tau_I, dt=dt, seed=seed)
-    t0 = time.perf_counter()
-    losses = train_rollout(model, train, seed=seed, progress=progress, **train_kwargs)
-    info = {"loss": losses, "seconds": time.perf_counter() - t0,
-            "config": {"n_in": 3, "n_exc": n_exc, "n_inh": n_inh, "n_out": 3,
-                       "tau_E": tau_E, "tau_I": tau_I, "dt": dt}}
-    return model, info
+    return train_eirnn(task, seed=seed, model_class=UnconstrainedEIRNN, **kwargs)
 
 
 def train_esn(task, seed=0, n_hidden=ESN_UNITS, ridge=1e-6):

@@ -342,15 +342,17 @@ def trained_balance(model, series, n_warmup=50):
 
 
 def train_eirnn(task, seed=0, n_exc=128, n_inh=32, tau_E=0.06, tau_I=0.03, dt=DATA_DT,
-                progress=False, **train_kwargs):
-    """Build an :class:`EIRNN` (3 inputs, 3 outputs) and train it with :func:`train_rollout`
-    on the task's standardised training split.  Deterministic for a given ``seed``.
+                progress=False, model_class=None, **train_kwargs):
+    """Build an :class:`EIRNN` (3 inputs, 3 outputs; or ``model_class``, a class with its
+    constructor, e.g. 05's network without Dale's law) and train it with
+    :func:`train_rollout` on the task's standardised training split.  Deterministic for a
+    given ``seed``.
 
     Returns ``(model, info)``: info has ``loss`` (list), ``seconds``, ``config``.
     """
     torch.manual_seed(seed)
     train, _, _ = standardised_splits(task)
-    model = EIRNN(3, n_exc, n_inh, 3, tau_E=tau_E, tau_I=tau_I, dt=dt, seed=seed)
+    model = (model_class or EIRNN)(3, n_exc, n_inh, 3, tau_E=tau_E, tau_I=tau_I, dt=dt, seed=seed)
     t0 = time.perf_counter()
     losses = train_rollout(model, train, seed=seed, progress=progress, **train_kwargs)
     info = {"loss": losses, "seconds": time.perf_counter() - t0,
