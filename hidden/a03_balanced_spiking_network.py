@@ -71,6 +71,15 @@ def _compare_lif(got, v, i_in, params, ref, what):
                  "LIFBoxCell (v_leak = v_rest, tau_mem_inv = 1/tau_m)", rtol=rtol, atol=atol)
 
 
+# A voltage that lands exactly on the threshold (all numbers exact in binary):
+# tau_m = 2**-6, dt = 2**-10, so dt/tau_m = 1/16; v_rest = 0.5, v_th = 1.25.  ``spikes`` is
+# what the reference gives (tests/science/test_hidden_inputs.py checks it, not the grader).
+THRESHOLD_CASE = {"params": dict(tau_m=2.0 ** -6, v_rest=0.5, v_th=1.25, v_reset=-0.25, dt=2.0 ** -10),
+                  "v": [1.0, 1.25, 1.0, 1.0, 0.0],
+                  "i_in": [4.5, 0.75, 4.5 + 2.0 ** -12, 4.5 - 2.0 ** -12, 20.5],
+                  "spikes": [0.0, 0.0, 1.0, 0.0, 1.0]}
+
+
 @QUESTIONS.question("lif_step", points=2)
 def lif_step(sub, ref):
     params = (0.02, 0.2, 1.1, -0.3, 2e-3)   # tau_m, v_rest, v_th, v_reset, dt
@@ -93,19 +102,13 @@ def lif_step(sub, ref):
     got = sub.call("lif_step", v, i_in, v_th=0.8, v_reset=0.1, tau_m=0.005)
     _compare_lif(got, v, i_in, (0.005, 0.0, 0.8, 0.1, 1e-3), ref,
                  "lif_step(v, i_in, v_th=0.8, v_reset=0.1, tau_m=0.005) (keyword arguments)")
-    # A voltage that lands exactly on the threshold (all numbers exact in binary):
-    # tau_m = 2**-6, dt = 2**-10, so dt/tau_m = 1/16; v_rest = 0.5, v_th = 1.25.
-    exact = dict(tau_m=2.0 ** -6, v_rest=0.5, v_th=1.25, v_reset=-0.25, dt=2.0 ** -10)
-    v_list = [1.0, 1.25, 1.0, 1.0, 0.0]
-    i_list = [4.5, 0.75, 4.5 + 2.0 ** -12, 4.5 - 2.0 ** -12, 20.5]
-    z_want = [0.0, 0.0, 1.0, 0.0, 1.0]
+    exact, v_list, i_list = (THRESHOLD_CASE[k] for k in ("params", "v", "i_in"))
     for dtype in (torch.float64, torch.float32):
         v = torch.tensor(v_list, dtype=dtype)
         i_in = torch.tensor(i_list, dtype=dtype)
         got = sub.call("lif_step", v, i_in, **exact)
         z, v_new = _expect_pair(got, "lif_step at the threshold")
         z_ref, v_ref = ref.lif_step(v, i_in, **exact)
-        assert z_ref.tolist() == z_want
         what = (f"lif_step with tau_m=2**-6, dt=2**-10, v_rest=0.5, v_th=1.25, v_reset=-0.25 "
                 f"({dtype}) on inputs that bring v' exactly to v_th = 1.25, slightly above "
                 f"and slightly below it")
@@ -233,16 +236,20 @@ def _compare_spikes(got, want, margins, dtype, what):
                           f"time step t = {first}")
 
 
+# (seed, dtype, (tau_m, v_th, v_reset, dt), with v0): networks that fire at a moderate rate
+# (tests/science/test_hidden_inputs.py checks that they do, not the grader)
+NETWORK_CASES = [
+    (401, torch.float64, (0.02, 1.2, -0.2, 2e-3), True),
+    (402, torch.float32, (0.01, 1.0, 0.0, 1e-3), False),
+    (404, torch.float64, (0.01, 1.0, 0.0, 1e-3), False),
+]
+
+
 @QUESTIONS.question("run_lif_network", points=2)
 def run_lif_network(sub, ref):
     probe = (0.5, 1.3)
     probe_fx, probe_step = fixture_pair("probe_lif", leak=probe[0], gain=probe[1])
-    cases = [
-        (401, torch.float64, (0.02, 1.2, -0.2, 2e-3), True),
-        (402, torch.float32, (0.01, 1.0, 0.0, 1e-3), False),
-        (404, torch.float64, (0.01, 1.0, 0.0, 1e-3), False),
-    ]
-    for seed, dtype, params, with_v0 in cases:
+    for seed, dtype, params, with_v0 in NETWORK_CASES:
         i_ext, W, v0 = _network_case(seed, dtype)
         if with_v0:
             args = (i_ext, W, *params, v0)
@@ -260,7 +267,6 @@ def run_lif_network(sub, ref):
             expect_unchanged(args, reply["args"], "run_lif_network")
 
         want = ref.run_lif_network(*args)
-        assert 0.02 < float(want.mean()) < 0.5
         try:
             attempt(None, want, _free_margins(i_ext, W, params, v0))
         except CheckFailed as first_error:
