@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 
+from inprocess import InProcess
 from notebooks import exercise_cells, grade, read, source_path, variant
 
 A = "03_balanced_spiking_network"
@@ -312,29 +313,7 @@ return torch.tensor(cvs).mean() if cvs else torch.tensor(float("nan"))"""),
 }
 
 
-# ---- in-process grading (fast) ----------------------------------------------------------
-class _InProcess:
-    """Serves the worker protocol in this process (codec round trip, no sandbox)."""
-
-    def __init__(self, namespace):
-        import grading.worker as worker
-
-        class _Nothing:
-            pass
-
-        self.server = worker.Server(_Nothing(), namespace)
-
-    def request(self, message, timeout):
-        from grading import codec
-        message = codec.loads(codec.dumps(message))
-        try:
-            reply = getattr(self.server, "op_" + message["op"])(message)
-            reply.setdefault("ok", True)
-        except BaseException as e:  # noqa: BLE001 - reported like the worker does
-            reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:300]}
-        return codec.loads(codec.dumps(reply))
-
-
+# ---- in-process grading (fast): the one stand-in, tests/inprocess.py ----------------------
 @pytest.fixture(scope="module")
 def solutions():
     """The source notebook's solution functions, executed in a fresh namespace."""
@@ -350,12 +329,12 @@ def _namespace(solutions, replace=None):
 
 
 def _check(ns, question):
-    from grading.checks import CheckFailed, Submission
+    from grading.checks import CheckFailed
     module = importlib.import_module(HIDDEN)
     ref = importlib.import_module("lib")
     q = next(q for q in module.QUESTIONS.questions if q["name"] == question)
     try:
-        q["check"](Submission(_InProcess(ns)), ref)
+        q["check"](InProcess(ns), ref)
         return "passed"
     except CheckFailed as e:
         return str(e)
