@@ -325,6 +325,44 @@ def fixture_pair(name, **params):
     return Fixture(name, **params), fixtures.build(name, params)
 
 
+def load_parameters(model, params, dtype=None):
+    """Copy ``params`` (name -> tensor, e.g. a student's parameters read by
+    ``get_params``) into ``model``'s parameters of the same names (a reference model built
+    in the grader), in ``dtype`` (the model's own when ``None``); returns the model."""
+    import torch
+    if dtype is not None:
+        model = model.to(dtype)
+    named = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, value in params.items():
+            named[name].copy_(torch.as_tensor(value).to(named[name].dtype))
+    return model
+
+
+_HELD_OUT = {}
+
+
+def held_out_lorenz(ref, x0, n_samples, standardised=True):
+    """A Lorenz trajectory the notebook never saw, built in the grader with ``ref`` (lib):
+    ``n_samples`` samples at the task's ``dt`` from ``x0`` after the task's 10 time units of
+    transient, float64.  Standardised with the task's training mean and std (a tensor)
+    unless ``standardised=False`` (a NumPy array in original units).  Returns
+    ``(series, task)``; cached per arguments."""
+    import torch
+    key = (tuple(float(v) for v in x0), int(n_samples))
+    if key not in _HELD_OUT:
+        task = ref.lorenz_task()
+        dt = float(task["dt"])
+        n_transient = int(round(10.0 / dt))
+        traj = ref.simulate(ref.lorenz_rhs, np.array(x0, dtype=float), dt,
+                            n_transient + n_samples - 1)[n_transient:]
+        _HELD_OUT[key] = (traj, task)
+    traj, task = _HELD_OUT[key]
+    if not standardised:
+        return traj.copy(), task
+    return torch.as_tensor((traj - task["train_mean"]) / task["train_std"], dtype=torch.float64), task
+
+
 def expect_dtype(value, dtype, what):
     got = getattr(value, "dtype", type(value))
     if str(got) != str(dtype):

@@ -7,7 +7,7 @@ import torch
 
 from grading.checks import (CheckFailed, Fixture, Handle, Registry, expect, expect_close,
                             expect_not_shipped, expect_shape, expect_tensor, expect_unchanged,
-                            fixture_pair, rng, tensor)
+                            fixture_pair, held_out_lorenz, load_parameters, rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -137,10 +137,7 @@ def CTRNN(sub, ref):
             m = sub.call(m.float, keep="ctrnn_m")
         w = _weights(seed, N, n_in, dtype, n_out=n_out)
         sub.set_params(m, w)
-        lm = ref.CTRNN(n_in, N, n_out, tau=tau, dt=dt).to(dtype)
-        with torch.no_grad():
-            for k, v in lm.named_parameters():
-                v.copy_(w[k])
+        lm = load_parameters(ref.CTRNN(n_in, N, n_out, tau=tau, dt=dt), w, dtype)
         g = rng(seed + 100)
         x_seq = tensor(g.normal(size=(9, 4, n_in)), dtype)
         h0 = tensor(g.normal(scale=0.5, size=(4, N)), dtype)
@@ -173,11 +170,7 @@ def CTRNN(sub, ref):
 def _lib_model(ref, w, tau, dtype):
     N, D = w["W_in"].shape
     n_out = w["readout.weight"].shape[0]
-    lm = ref.CTRNN(D, N, n_out, tau=tau, dt=0.1).to(dtype)
-    with torch.no_grad():
-        for k, v in lm.named_parameters():
-            v.copy_(w[k])
-    return lm
+    return load_parameters(ref.CTRNN(D, N, n_out, tau=tau, dt=0.1), w, dtype)
 
 
 class _Field(torch.nn.Module):
@@ -386,17 +379,12 @@ def valid_prediction_time(sub, ref):
 
 
 # ---- the trained model -------------------------------------------------------------------
-_HELD_OUT = {}
+HELD_OUT_X0 = (-6.0, 3.0, 31.0)   # not the task's initial condition
 
 
 def held_out(ref):
     """Lorenz data from another initial condition, standardised like the task."""
-    if not _HELD_OUT:
-        task = ref.lorenz_task()
-        full = ref.simulate(ref.lorenz_rhs, np.array([-6.0, 3.0, 31.0]), 0.02, 500 + 3000)
-        series = (full[500:] - task["train_mean"]) / task["train_std"]
-        _HELD_OUT["series"] = torch.as_tensor(series, dtype=torch.float64)
-    return _HELD_OUT["series"]
+    return held_out_lorenz(ref, HELD_OUT_X0, 3001)[0]
 
 
 @QUESTIONS.question("ctrnn_model", points=4, timeout=120)
@@ -416,10 +404,9 @@ def ctrnn_model(sub, ref):
         raise CheckFailed("ctrnn_model must have float attributes tau and dt") from None
     expect(tau > 0 and dt > 0 and math.isfinite(tau) and math.isfinite(dt),
            "ctrnn_model.tau and ctrnn_model.dt must be positive")
-    model = ref.CTRNN(3, N, 3, tau=tau, dt=dt).double()
-    with torch.no_grad():
-        for k, v in model.named_parameters():
-            v.copy_(torch.as_tensor(p[k]).double())
+    model = load_parameters(ref.CTRNN(3, N, 3, tau=tau, dt=dt),
+                            {k: p[k] for k in ("W_rec", "W_in", "b", "readout.weight",
+                                               "readout.bias")}, torch.float64)
     series = held_out(ref)
     err = lc.one_step_error(model, series, n_warmup=50)
     expect(math.isfinite(err) and err <= MODEL_ONE_STEP_MAX,

@@ -8,7 +8,8 @@ import torch
 from grading.checks import (CheckFailed, as_numpy, Fixture, Registry, SeededGenerator,
                             expect_not_shipped, expect_raises,
                             StudentError, expect, expect_close, expect_shape,
-                            expect_tensor, expect_unchanged, rng, tensor)
+                            expect_tensor, expect_unchanged, held_out_lorenz, load_parameters,
+                            rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -308,12 +309,8 @@ def _ei_params(seed, n_in, n_exc, n_inh, n_out, dtype):
 
 
 def _lib_eirnn(ref, params, n_in, n_exc, n_inh, n_out, tau_E, tau_I, dt, dtype):
-    m = ref.EIRNN(n_in, n_exc, n_inh, n_out, tau_E=tau_E, tau_I=tau_I, dt=dt).to(dtype)
-    with torch.no_grad():
-        named = dict(m.named_parameters())
-        for k, v in params.items():
-            named[k].copy_(v.to(dtype))
-    return m
+    return load_parameters(ref.EIRNN(n_in, n_exc, n_inh, n_out, tau_E=tau_E, tau_I=tau_I, dt=dt),
+                           params, dtype)
 
 
 def _dale_ok(W, n_exc):
@@ -527,14 +524,13 @@ def ei_closed_loop(sub, ref):
 
 
 # ---- the trained model --------------------------------------------------------------------
+HELD_OUT_X0 = (-4.0, 7.0, 22.0)   # not the task's initial condition
+
+
 def _held_out(ref):
-    """A Lorenz trajectory the notebook never saw, standardised like the task."""
-    task = ref.lorenz_task()
-    dt = float(task["dt"])
-    n_tr = int(round(10.0 / dt))
-    full = ref.simulate(ref.lorenz_rhs, np.array([-4.0, 7.0, 22.0]), dt, n_tr + 3000)
-    series = (full[n_tr:] - task["train_mean"]) / task["train_std"]
-    return torch.as_tensor(series, dtype=torch.float64), dt
+    """A Lorenz trajectory the notebook never saw, standardised like the task; and dt."""
+    series, task = held_out_lorenz(ref, HELD_OUT_X0, 3001)
+    return series, float(task["dt"])
 
 
 @QUESTIONS.question("ei_model", points=4, timeout=120)

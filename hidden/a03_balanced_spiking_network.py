@@ -5,7 +5,7 @@ import torch
 
 from grading.checks import (CheckFailed, Fixture, Registry, SeededGenerator, StudentError,
                             expect, expect_close, expect_shape, expect_tensor, expect_unchanged,
-                            fixture_pair, rng, tensor)
+                            fixture_pair, held_out_lorenz, rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -417,11 +417,7 @@ def cv_isi(sub, ref):
 #    spiking neuron the predictions must change.  A predictor that never runs the network
 #    (persistence, linear extrapolation, a linear autoregression, a polynomial ridge) fails.
 def _held_out(ref, n_samples, x0=HELD_OUT_X0):
-    task = ref.lorenz_task()
-    n_transient = int(round(10.0 / float(task["dt"])))
-    traj = ref.simulate(ref.lorenz_rhs, np.array(x0), float(task["dt"]),
-                        n_transient + n_samples - 1)[n_transient:]
-    return traj, task
+    return held_out_lorenz(ref, x0, n_samples, standardised=False)
 
 
 def _held_out_pair(ref, n_samples, washout):

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from .analysis import lorenz_rk4_map, lyapunov_spectrum, power_spectrum_distance, state_space_divergence
-from .ctrnn import CTRNN, LAMBDA_1, evaluate_model, standardised_splits, train_ctrnn
+from .ctrnn import LAMBDA_1, evaluate_model, standardised_splits, train_ctrnn
 from .ei import EIRNN, apply_dale, dale_signs, evaluate_eirnn, train_eirnn
 
 WARMUP = 500                 # samples that drive a network before its exponents and free run

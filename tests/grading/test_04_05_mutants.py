@@ -8,12 +8,9 @@ Two layers:
   release (every question zero, nothing crashes).
 """
 
-import copy
 import importlib
 
-import numpy as np
 import pytest
-import torch
 
 from grading.checks import CheckFailed
 from inprocess import InProcess

@@ -4,7 +4,6 @@ question was graded until grades are published.  Messages never echo the student
 exception text or how far a value is from the expected one."""
 
 import json
-import os
 
 import pytest
 

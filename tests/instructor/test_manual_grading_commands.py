@@ -16,7 +16,6 @@ import time
 import urllib.request
 
 import nbformat
-import pytest
 
 from course_copy import env, make_course, run
 from notebooks import ROOT, source_path

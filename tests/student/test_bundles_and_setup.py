@@ -7,7 +7,6 @@ import subprocess
 import sys
 import zipfile
 
-import nbformat
 import pytest
 
 from notebooks import ROOT, read, release_path, source_path
