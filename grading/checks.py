@@ -109,6 +109,22 @@ class Handle:
         return {"handle": self.name, "attr": self.attr} if self.attr else {"handle": self.name}
 
 
+class Global(Handle):
+    """A name in the notebook's namespace (``Global("torch").get_default_dtype``,
+    ``Global("reservoir_washout", "__index__")``); ``.attr`` names an attribute."""
+
+    def __getattr__(self, attr):
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return Global(self.name, f"{self.attr}.{attr}" if self.attr else attr)
+
+    def __codec__(self):
+        raise TypeError("a Global is a call target, not a value")
+
+    def target(self):
+        return {"name": self.name, "attr": self.attr} if self.attr else {"name": self.name}
+
+
 class SeededGenerator:
     """A ``torch.Generator`` built in the worker with ``manual_seed(seed)``."""
 
@@ -183,6 +199,11 @@ class Submission:
         if grad_wrt or return_args:
             return reply["value"], reply
         return reply["value"]
+
+    def keep(self, module, name):
+        """Build ``module`` (a :class:`Fixture` of an ``nn.Module``) in the worker and keep it
+        there as a :class:`Handle` called ``name`` (``nn.Module.train`` returns the module)."""
+        return self.call(Global("torch").nn.Module.train, module, keep=name)
 
     def set_params(self, target, params, timeout=None):
         from .codec import encode

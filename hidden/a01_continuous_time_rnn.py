@@ -234,7 +234,7 @@ def ctrnn_ode_step(sub, ref):
            "ctrnn_ode_step(model, h, x, 0.2) with the default method, h (2, 3, 6): h(dt) is "
            "wrong" + note)
     # adjoint: gradients reach h and the model's parameters
-    shell = sub.call({"name": "torch", "attr": "nn.Module.train"}, fx, keep="ode_shell")
+    shell = sub.keep(fx, "ode_shell")
     what = ("ctrnn_ode_step(model, h, x, 0.2, adjoint=True) with h (2, 3, 6): gradient of "
             "sum(h(dt))")
     # (no swap here: the backward pass of the adjoint runs after the call returns)
@@ -459,8 +459,7 @@ def trajectory_loss(sub, ref):
     # gradients, and where they come from: the adjoint integrates the field again backwards
     params = _mlp_params(71, 3, 8, torch.float64)
     win = tensor(rng(171).normal(size=(6, 3, 3)), torch.float64)
-    field = sub.call({"name": "torch", "attr": "nn.Module.train"}, Fixture("mlp_field", **params),
-                     keep="node_field")
+    field = sub.keep(Fixture("mlp_field", **params), "node_field")
 
     def calls():
         return int(sub.get_params(field, attrs=["calls"])["attrs"]["calls"])

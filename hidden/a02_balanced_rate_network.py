@@ -5,11 +5,10 @@ import math
 import numpy as np
 import torch
 
-from grading.checks import (CheckFailed, as_numpy, Fixture, Registry, SeededGenerator,
-                            expect_not_shipped, expect_raises,
-                            StudentError, expect, expect_close, expect_shape,
-                            expect_tensor, expect_unchanged, held_out_lorenz, load_parameters,
-                            rng, tensor)
+from grading.checks import (CheckFailed, Fixture, Global, Handle, Registry, SeededGenerator,
+                            StudentError, as_numpy, expect, expect_close, expect_not_shipped,
+                            expect_raises, expect_shape, expect_tensor, expect_unchanged,
+                            held_out_lorenz, load_parameters, rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -29,7 +28,7 @@ def _expect_raises_value_error(sub, what, *args):
 
 # ---- the notebook's default dtype ---------------------------------------------------------
 def _torch(attr):
-    return {"name": "torch", "attr": attr}
+    return Global("torch", attr)
 
 
 def _default_dtype(sub):
@@ -360,7 +359,7 @@ def _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, routes, swap,
     x_seq = tensor(g.normal(size=(6, 4, n_in)), dtype)
     r0 = tensor(g.uniform(0, 1, size=(4, N)), dtype)
     sub.set_params(m, params)
-    W = sub.call({"handle": m.name, "attr": "__getattribute__"}, "W_rec", swap=swap)
+    W = sub.call(Handle(m.name, "__getattribute__"), "W_rec", swap=swap)
     what = (f"{build} in {dtype} with W_rec_raw set to random values of both signs: "
             "the property W_rec")
     expect(_is_tensor(W), f"{what} should be a tensor (a property), got {type(W).__name__}")

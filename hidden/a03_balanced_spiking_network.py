@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from grading.checks import (CheckFailed, Fixture, Registry, SeededGenerator, StudentError,
+from grading.checks import (CheckFailed, Fixture, Global, Registry, SeededGenerator, StudentError,
                             expect, expect_close, expect_shape, expect_tensor, expect_unchanged,
                             fixture_pair, held_out_lorenz, rng, tensor)
 
@@ -122,7 +122,7 @@ def lif_step(sub, ref):
 # ---- sparse_ei_weights ----------------------------------------------------------------
 def _default_dtype(sub):
     try:
-        d = sub.call({"name": "torch", "attr": "get_default_dtype"})
+        d = sub.call(Global("torch").get_default_dtype)
         return str(d).replace("torch.", "")
     except CheckFailed:
         return None
@@ -449,7 +449,7 @@ def _predict(sub, u, what, swap=None):
 @QUESTIONS.question("reservoir", points=3)
 def reservoir(sub, ref):
     try:
-        washout = sub.call({"name": "reservoir_washout", "attr": "__index__"})
+        washout = sub.call(Global("reservoir_washout", "__index__"))
     except StudentError as e:
         raise CheckFailed("reservoir_washout must be an integer (a number of samples), "
                           f"reading it failed: {e}") from None
