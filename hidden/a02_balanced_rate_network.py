@@ -8,7 +8,7 @@ import torch
 from grading.checks import (CheckFailed, Fixture, Global, Handle, Registry, SeededGenerator,
                             StudentError, as_numpy, expect, expect_close, expect_not_shipped,
                             expect_raises, expect_shape, expect_tensor, expect_unchanged,
-                            held_out_lorenz, load_parameters, rng, tensor)
+                            held_out_lorenz, load_parameters, matching, rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -367,14 +367,10 @@ def _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, routes, swap,
     expect(_dale_ok(W, n_exc), f"{what} must have non-negative excitatory columns and "
                                "non-positive inhibitory columns (Dale's law), for any W_rec_raw")
     expect(bool(torch.all(torch.diagonal(W) == 0)), f"{what} must have a zero diagonal")
-    route = None
-    for rt_ in routes:
-        if np.allclose(W.detach().double().numpy(),
-                       _expected_W(params["W_rec_raw"], n_exc, rt_).double().numpy(),
-                       rtol=rtol, atol=atol):
-            route = rt_
-            break
-    expect(route is not None, f"{what}: values differ from the expected ones")
+    found = matching(W, [_expected_W(params["W_rec_raw"], n_exc, rt_) for rt_ in routes],
+                     rtol=rtol, atol=atol)
+    expect(found is not None, f"{what}: values differ from the expected ones")
+    route = routes[found]
     W_exp = _expected_W(params["W_rec_raw"], n_exc, route)
     for args, label in (((x_seq, r0), "and r0 of shape (4, 11)"), ((x_seq,), "and r0=None")):
         with torch.no_grad():
