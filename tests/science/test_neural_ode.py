@@ -19,12 +19,12 @@ def test_loss_is_zero_on_the_exact_trajectory_and_counts_samples_1_to_L_minus_1(
     v = [1.0, -2.0, 0.5]
     times = torch.arange(5, dtype=torch.float64)[:, None, None] * 0.1
     path = torch.zeros(1, 2, 3, dtype=torch.float64) + times * torch.tensor(v, dtype=torch.float64)
-    assert float(N.trajectory_loss(Drift(v), path, 0.1)) < 1e-24
+    assert N.trajectory_loss(Drift(v), path, 0.1).item() < 1e-24
     off = path.clone()
     off[1:] += 0.2
-    assert abs(float(N.trajectory_loss(Drift(v), off, 0.1)) - 0.04) < 1e-12
+    assert abs(N.trajectory_loss(Drift(v), off, 0.1).item() - 0.04) < 1e-12
     off[0] += 1.0   # the start is the initial condition: moving it moves the whole path
-    assert abs(float(N.trajectory_loss(Drift(v), off, 0.1)) - 0.64) < 1e-12
+    assert abs(N.trajectory_loss(Drift(v), off, 0.1).item() - 0.64) < 1e-12
 
 
 def test_adjoint_and_backprop_give_the_same_gradient():
