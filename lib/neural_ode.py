@@ -1,6 +1,6 @@
 """A Neural ODE of the observed Lorenz state, trained with the adjoint method (01, section 9).
 
-    dx/dt = f_theta(x),    f_theta(x) = W_2 tanh(W_1 x + b_1) + b_2
+    dx/dt = f_theta(x),    f_theta(x) = g (W_2 tanh(W_1 x + b_1) + b_2),    g = 5 (fixed)
 
 ``x`` is the standardised Lorenz state (3,), time in Lorenz time units.  Unlike the
 CT-RNN of 01 (one Euler step per sample, a *map*), the model here is a *flow*: its
