@@ -8,7 +8,7 @@ import torch
 from grading.checks import (CheckFailed, Fixture, Global, Handle, Registry, SeededGenerator,
                             StudentError, as_numpy, expect, expect_close, expect_not_shipped,
                             expect_raises, expect_shape, expect_tensor, expect_unchanged,
-                            held_out_lorenz, load_parameters, matching, rng, tensor)
+                            first_passing, held_out_lorenz, load_parameters, matching, rng, tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -417,15 +417,11 @@ def EIRNN(sub, ref):
     for dtype, rtol, atol in ((torch.float32, 1e-4, 1e-5), (torch.float64, 1e-6, 1e-6)):
         sub.call(m.double if dtype == torch.float64 else m.float)
         params = _ei_params(2602, n_in, n_exc, n_inh, n_out, dtype)
-        try:
-            _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, (0,), None, *dims)
-        except CheckFailed as first:
-            # Maybe only apply_dale or dale_signs is wrong: give the model stand-ins for them.
-            try:
-                _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, (1, 2),
-                                  _probe_swap(), *dims)
-            except CheckFailed:
-                raise first from None
+        first_passing(
+            lambda: _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, (0,), None, *dims),
+            # maybe only apply_dale or dale_signs is wrong: the model with stand-ins for them
+            lambda: _check_eirnn_once(sub, m, build, dtype, rtol, atol, params, (1, 2),
+                                      _probe_swap(), *dims))
 
 
 # ---- ei_closed_loop -----------------------------------------------------------------------
