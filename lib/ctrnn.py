@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from . import evaluation
+from ._adam import adam_loop
 from .task import DT as DATA_DT, LAMBDA_1
 
 # ---- graded exercises -------------------------------------------------------------------
@@ -174,17 +175,9 @@ def train_ctrnn(task, seed=0, n_hidden=128, tau=0.04, dt=DATA_DT, n_iter=600,
     model = CTRNN(3, n_hidden, 3, tau=tau, dt=dt, seed=seed)
     if ridge_init:
         fit_readout(model, train, ridge)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(n_iter, 1),
-                                                pct_start=0.1)
     L = burn_in + rollout + 1
-    losses = []
-    it = range(n_iter)
-    if progress:
-        from tqdm.auto import tqdm
-        it = tqdm(it, desc="training CT-RNN")
-    t0 = time.perf_counter()
-    for i in it:
+
+    def batch_loss(i):
         if teacher_forcing_only:
             alpha = 1.0
         else:
@@ -204,14 +197,14 @@ def train_ctrnn(task, seed=0, n_hidden=128, tau=0.04, dt=DATA_DT, n_iter=600,
             true_next = win[burn_in + k + 1]
             x = alpha * true_next + (1 - alpha) * y if alpha < 1 else true_next
         loss = torch.mean((torch.stack(preds) - win[burn_in + 1:]) ** 2)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
-            break
+        return loss, loss
+
+    t0 = time.perf_counter()
+    losses, _ = adam_loop(
+        model.parameters(), batch_loss, n_iter, lr, desc="training CT-RNN",
+        schedule=lambda opt: torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=lr, total_steps=max(n_iter, 1), pct_start=0.1),
+        max_seconds=max_seconds, progress=progress)
     if ridge_final:
         fit_readout(model, train, ridge)
     info = {"loss": losses, "seconds": time.perf_counter() - t0,

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from . import evaluation
+from ._adam import adam_loop
 from .ctrnn import (DATA_DT, _windows, one_step_error, standardised_splits,
                     warm_up)
 
@@ -243,17 +244,9 @@ def train_rollout(model, series, n_iter=1500, batch_size=32, burn_in=15, rollout
     unchanged.  The returned losses never include the penalty.
     """
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=n_iter,
-                                                pct_start=0.1)
     L = burn_in + rollout + 1
-    losses = []
-    it = range(n_iter)
-    if progress:
-        from tqdm.auto import tqdm
-        it = tqdm(it, desc="training EIRNN")
-    t0 = time.perf_counter()
-    for i in it:
+
+    def batch_loss(i):
         alpha = max(0.0, 1.0 - i / (alpha_frac * n_iter))
         starts = torch.randint(0, len(series) - L, (batch_size,), generator=gen)
         win = _windows(series, starts, L)                       # (L, B, d)
@@ -266,18 +259,16 @@ def train_rollout(model, series, n_iter=1500, batch_size=32, burn_in=15, rollout
             preds.append(y)
             x = alpha * win[burn_in + k + 1] + (1 - alpha) * y
         loss = torch.mean((torch.stack(preds) - win[burn_in + 1:]) ** 2) + tf_weight * tf_loss
-        total = loss
         if balance_weight > 0:
             # rates before step t (rs[t-1]) meet the input of step t (win[t]), t = 1..burn_in-1
-            total = loss + balance_weight * balance_penalty(model, rs[:-1], win[1:burn_in])
-        opt.zero_grad()
-        total.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
-            break
+            return loss + balance_weight * balance_penalty(model, rs[:-1], win[1:burn_in]), loss
+        return loss, loss
+
+    losses, _ = adam_loop(
+        model.parameters(), batch_loss, n_iter, lr, desc="training EIRNN",
+        schedule=lambda opt: torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=lr, total_steps=n_iter, pct_start=0.1),
+        max_seconds=max_seconds, progress=progress)
     return losses
 
 

@@ -10,13 +10,12 @@ and backpropagating through the solver, by the adjoint method (Chen et al. 2018)
 for comparison, through ``odeint``'s graph or an explicit Euler loop.
 """
 
-import time
-
 import numpy as np
 import torch
 from torch import nn
 
 from . import evaluation
+from ._adam import adam_loop
 from .ctrnn import DATA_DT, standardised_splits
 
 GRADIENT_METHODS = ("adjoint", "odeint", "euler")
@@ -96,27 +95,17 @@ def train_neural_ode(series, gradient="adjoint", n_hidden=64, window=8, batch_si
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     func = MLPField(series.shape[-1], n_hidden, seed=seed, gain=gain).to(series.dtype)
-    opt = torch.optim.Adam(func.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=n_iter)
-    losses = []
-    it = range(n_iter)
-    if progress:
-        from tqdm.auto import tqdm
-        it = tqdm(it, desc=f"training the Neural ODE ({gradient})")
-    t0 = time.perf_counter()
-    for _ in it:
+
+    def batch_loss(i):
         starts = torch.randint(0, len(series) - window, (batch_size,), generator=gen)
         win = series[starts[:, None] + torch.arange(window)].transpose(0, 1)   # (L, B, d)
         loss = window_loss(func, win, dt, gradient)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(func.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
-            break
-    seconds = time.perf_counter() - t0
+        return loss, loss
+
+    losses, seconds = adam_loop(
+        func.parameters(), batch_loss, n_iter, lr, desc=f"training the Neural ODE ({gradient})",
+        schedule=lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=n_iter),
+        max_seconds=max_seconds, progress=progress)
     return func, {"loss": losses, "seconds": seconds, "seconds_per_iter": seconds / len(losses),
                   "gradient": gradient}
 
