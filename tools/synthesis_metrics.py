@@ -40,21 +40,11 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from lib.comparison import (N_BINS, closed_loop_jacobian, closed_loop_step,  # noqa: E402
-                            sign_consistency_any)
+from lib.comparison import N_BINS, sign_consistency_any  # noqa: E402
 
 SEEDS = (2026, 2027, 2028)          # the first is the shipped checkpoints' seed (the headline)
 RESERVOIR_SEEDS = (1, 2, 3)         # weight seeds of the spiking reservoir (1: 03's network)
 OUT = os.path.join(ROOT, "source", "05_synthesis", "data", "architecture_metrics.json")
-
-
-def _closed_loop_jacobian(model, h, kind):
-    """04's quality script uses these two names (the same arithmetic as 04's notebook)."""
-    return closed_loop_jacobian(model, h, kind)
-
-
-def _closed_loop_step(model, kind):
-    return closed_loop_step(model, kind)
 
 
 __all__ = ["sign_consistency_any", "measure", "main"]

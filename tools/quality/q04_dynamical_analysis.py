@@ -21,6 +21,8 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
+from lib.task import LAMBDA_1  # noqa: E402
+
 
 def _lorenz_exponents():
     from lib.analysis import lorenz_rk4_map, lyapunov_spectrum
@@ -30,7 +32,7 @@ def _lorenz_exponents():
                             0.01, n_transient=1000, jacobian=jac).numpy()
     return {"lyap_lorenz": [round(float(v), 4) for v in lam],
             "lyap_lorenz_seconds": round(time.perf_counter() - t0, 2),
-            "lyap1_rel_error": round(abs(lam[0] - 0.9056) / 0.9056, 5),
+            "lyap1_rel_error": round(abs(lam[0] - LAMBDA_1) / LAMBDA_1, 5),
             "lyap2_abs_error": round(abs(lam[1]), 5),
             "lyap3_rel_error": round(abs(lam[2] + 14.5723) / 14.5723, 5)}
 
@@ -52,23 +54,23 @@ def _lorenz_fixed_points():
 
 
 def _model_figures(kind, path):
-    from lib.analysis import find_fixed_points, lyapunov_spectrum
+    from lib.analysis import find_fixed_points
+    from lib.comparison import (closed_loop_jacobian, max_lyapunov, standardised_trajectory,
+                                start_state)
     from lib.ctrnn import CTRNN
     from lib.dynamics import lorenz_fixed_points
     from lib.ei import EIRNN
     from lib.task import lorenz_task
-    from tools.synthesis_metrics import _closed_loop_jacobian, _closed_loop_step
     task = lorenz_task()
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     model = (CTRNN if kind == "ct" else EIRNN)(**ckpt["config"])
     model.load_state_dict(ckpt["state_dict"], strict=False)
     model = model.double().eval()
-    z = (task["traj"] - task["train_mean"]) / task["train_std"]
+    z = standardised_trajectory(task)
+    # the largest exponent by the shared protocol (04's notebook and 05's table)
+    lam1 = max_lyapunov(model, start_state(model, z), model.dt, kind)
     with torch.no_grad():
         _, hs = model(torch.as_tensor(z[:3000])[:, None])
-    lam = lyapunov_spectrum(_closed_loop_step(model, kind), hs[500, 0], 5000, 0.02,
-                            n_transient=500,
-                            jacobian=lambda h: _closed_loop_jacobian(model, h, kind))
     out_of = (lambda h: model.readout(h)) if kind == "ct" else \
         (lambda h: model.readout(h[..., :model.n_exc]))
 
@@ -83,7 +85,7 @@ def _model_figures(kind, path):
     pol = []
     for h in cand:      # Newton polishing, as in the notebook
         for _ in range(20):
-            J = (_closed_loop_jacobian(model, h, kind) - torch.eye(len(h), dtype=h.dtype)) / model.dt
+            J = (closed_loop_jacobian(model, h, kind) - torch.eye(len(h), dtype=h.dtype)) / model.dt
             try:
                 h = h - torch.linalg.solve(J, F(h[None])[0].detach())
             except RuntimeError:
@@ -97,8 +99,8 @@ def _model_figures(kind, path):
     diam = np.linalg.norm(task["traj"].max(axis=0) - task["traj"].min(axis=0))
     lor = lorenz_fixed_points()
     d = np.linalg.norm(lor[:, None] - xyz[None], axis=-1) if len(xyz) else np.full((3, 1), np.inf)
-    return {"max_lyapunov": round(float(lam[0]), 4),
-            "max_lyapunov_rel_error": round(abs(float(lam[0]) - 0.9056) / 0.9056, 4),
+    return {"max_lyapunov": round(lam1, 4),
+            "max_lyapunov_rel_error": round(abs(lam1 - LAMBDA_1) / LAMBDA_1, 4),
             "n_fixed_points": int(len(fps)),
             # for each Lorenz fixed point: distance of the nearest model fixed point, % of diameter
             "lorenz_fp_distance_pct": [round(100 * float(v) / float(diam), 1) for v in d.min(axis=1)]}
