@@ -21,10 +21,12 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .otter_run import otter_run
+from .otter_tests import verdict_message
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 
@@ -127,10 +129,9 @@ def feedback_text(student, result, questions):
         t = by_name.get(q, {})
         score, max_score = t.get("score", 0), t.get("max_score", "?")
         lines.append(f"{q}: {score}/{max_score}")
-        output = t.get("output", "")
-        message = output.strip().splitlines()[-1] if output.strip() else ""
+        message = verdict_message(t.get("output", ""))
         if t and score != max_score and message:
-            lines.append("    " + message.replace("AssertionError: ", ""))
+            lines.append(textwrap.indent(message, "    "))
     return "\n".join(lines) + "\n"
 
 

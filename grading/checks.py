@@ -23,6 +23,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .records import Record
 from .sandbox import WorkerDied, WorkerTimeout
 
 
@@ -37,17 +38,6 @@ class StudentError(CheckFailed):
     def __init__(self, message, kinds=()):
         super().__init__(message)
         self.kinds = tuple(kinds)
-
-
-class Record:
-    """Read-only ``record["field"]`` access besides ``record.field`` (callers written
-    against the former plain dicts)."""
-
-    def __getitem__(self, key):
-        try:
-            return getattr(self, key)
-        except AttributeError:
-            raise KeyError(key) from None
 
 
 @dataclass(frozen=True)

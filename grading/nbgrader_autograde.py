@@ -17,7 +17,6 @@ graded cells (05's written answers) are left as they are: nbgrader's ``SaveAutoG
 marks them for manual grading as usual.
 """
 
-import json
 import os
 import shutil
 import sys
@@ -28,7 +27,8 @@ from traitlets import Unicode
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .otter_plugin import _run_grader
+from .launch import run_grader
+from .records import Job
 
 CHECK_SUFFIX = "_check"
 PASSED_TEXT = "{name}: passed (hidden checks, sandboxed grader)\n"
@@ -51,7 +51,8 @@ def grade_notebook(nb, assignment, folder, root=None):
 
     ``folder`` holds the assignment's public files (nbgrader copies them from
     ``source/<assignment>/``).  Returns ``(verdicts, report)``: ``verdicts`` maps each
-    question to ``{"score", "max_score", "message"}``."""
+    question to its :class:`grading.records.Verdict`; ``report`` is the
+    :class:`grading.records.Report`."""
     root = root or course_root()
     spec = _assignment_spec(root, assignment)
     private = tempfile.mkdtemp(prefix="nbgrader-private-")  # mode 0700, owner only
@@ -63,20 +64,18 @@ def grade_notebook(nb, assignment, folder, root=None):
             shutil.copy(path, os.path.join(private, "hidden"))
         notebook = os.path.join(private, assignment + ".ipynb")
         nbformat.write(nb, notebook)
-        out = os.path.join(private, "verdicts.json")
-        public = [os.path.join(folder, p) for p in spec.public
-                  if os.path.exists(os.path.join(folder, p))]
-        report = _run_grader(private, {
-            "notebook": notebook, "hidden_module": spec.hidden, "private": private,
-            "public_files": public, "preload": list(spec.preload), "out": out})
-        with open(out, encoding="utf-8") as f:
-            questions = json.load(f)["questions"]
-        return {q["name"]: q for q in questions}, report
+        public = tuple(os.path.join(folder, p) for p in spec.public
+                       if os.path.exists(os.path.join(folder, p)))
+        job = Job(notebook=notebook, hidden_module=spec.hidden, private=private,
+                  out=os.path.join(private, "verdicts.json"), public_files=public,
+                  preload=tuple(spec.preload))
+        verdicts, report = run_grader(job, private)
+        return {v.name: v for v in verdicts}, report
     finally:
         shutil.rmtree(private, ignore_errors=True)
 
 
-def write_verdicts(nb, verdicts, not_graded="not graded: the sandboxed grader gave no verdict"):
+def verdicts_into_cells(nb, verdicts, not_graded="not graded: the sandboxed grader gave no verdict"):
     """Replace the outputs of every check cell by its question's verdict; return the
     names of the check cells' questions."""
     seen = []
@@ -88,11 +87,11 @@ def write_verdicts(nb, verdicts, not_graded="not graded: the sandboxed grader ga
         name = gid[:-len(CHECK_SUFFIX)] if gid.endswith(CHECK_SUFFIX) else gid
         seen.append(name)
         verdict = verdicts.get(name)
-        if verdict is not None and verdict["score"] >= verdict["max_score"]:
+        if verdict is not None and verdict.passed:
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
                                                    text=PASSED_TEXT.format(name=name))]
         else:
-            message = verdict["message"] if verdict is not None else not_graded
+            message = verdict.message if verdict is not None else not_graded
             cell.outputs = [nbformat.v4.new_output(
                 "error", ename="CheckFailed", evalue=message,
                 traceback=[f"CheckFailed: {name}: {message}"])]
@@ -120,13 +119,12 @@ class SandboxedGrading(NbGraderPreprocessor):
             raise RuntimeError(f"sandboxed grading of {assignment} for "
                                f"{resources['nbgrader'].get('student')} failed, nothing recorded: "
                                f"{type(e).__name__}: {e}") from e
-        write_verdicts(nb, verdicts)
-        if report is not None:
-            scored = sum(v["score"] for v in verdicts.values())
-            total = sum(v["max_score"] for v in verdicts.values())
-            self.log.info("%s/%s: %s/%s points from the sandboxed grader (isolated: %s, %s s)",
-                          resources["nbgrader"]["student"], assignment, scored, total,
-                          report.get("isolated"), report.get("seconds"))
-            for event in report.get("events", []):
-                self.log.warning("grader: %s", str(event)[:300])
+        verdicts_into_cells(nb, verdicts)
+        scored = sum(v.score for v in verdicts.values())
+        total = sum(v.max_score for v in verdicts.values())
+        self.log.info("%s/%s: %s/%s points from the sandboxed grader (isolated: %s, %s s)",
+                      resources["nbgrader"]["student"], assignment, scored, total,
+                      report.isolated, report.seconds)
+        for event in report.events:
+            self.log.warning("grader: %s", str(event)[:300])
         return nb, resources

@@ -1,36 +1,35 @@
 """Otter plugin: grade in a sandbox, let Otter only report the verdicts.
 
-Otter executes a submission and its tests in one process, the student's.  This
-plugin changes that without changing Otter's interface (``otter run``, Gradescope's
+Otter executes a submission and its tests in one process, the student's.  This plugin
+changes that without changing Otter's interface (``otter run``, Gradescope's
 ``run_autograder``, ``results.json``):
 
 1. ``before_execution`` moves the reference package and the hidden checks out of the
-   submission folder into a private folder and grades the notebook in a fresh process,
-   ``python -m grading.runner`` (student code runs in sandboxed workers forked from its
-   clean preloaded image, comparisons in the grading process), which writes the
-   verdicts to a private JSON file.  Otter gets an empty notebook, so that no student
-   code runs in Otter's kernel, and Otter's own process never imports PyTorch.
-2. Otter's test files for the zip are bridges (``grading.bridge``): each reads its
-   question's verdict and passes or fails with the message.
+   submission folder into a private folder and grades the notebook in a fresh process
+   (:func:`grading.launch.run_grader`: student code runs in sandboxed workers forked
+   from a clean preloaded image, comparisons in the grading process).  It keeps the
+   verdicts in memory and deletes the private folder.  Otter gets an empty notebook, so
+   that no student code runs in Otter's kernel, and Otter's own process never imports
+   PyTorch.
+2. Otter's test files in the zip (:mod:`grading.otter_tests`) only name each question
+   and its points.  ``after_grading`` writes each question's verdict into Otter's results
+   (its test cases' outcomes and message, and ``results.update_score``), so Gradescope
+   shows one line per question with its score and message, as for any Otter test.
 """
 
-import atexit
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 
 import nbformat
 from otter.plugins import AbstractOtterPlugin
 
-from .forkserver import grading_process_env
 from .isolation import MachineryError
+from .launch import run_grader
+from .otter_tests import GRADED_MESSAGE
+from .records import Job
 
-RESULTS_ENV = "RNNCOURSE_TRUSTED_RESULTS"
 SECRET_DIRS = ("lib", "hidden")
-GRADER_SECONDS = 500  # hard stop, inside Gradescope's 10 minutes with Otter's start; runner.TOTAL_SECONDS is tighter
 
 
 class TrustedGrading(AbstractOtterPlugin):
@@ -41,71 +40,70 @@ class TrustedGrading(AbstractOtterPlugin):
         cfg = self.plugin_config or {}
         subdir = os.path.dirname(os.path.abspath(self.submission_path))
         private = tempfile.mkdtemp(prefix="grading-private-")  # mode 0700, owner only
-        for name in SECRET_DIRS:
-            src = os.path.join(subdir, name)
-            if os.path.exists(src):
-                shutil.move(src, os.path.join(private, name))
-        source = os.path.join(os.path.dirname(subdir), "source")
-        if os.path.isdir(source) and os.geteuid() == 0:
-            os.chmod(source, 0o700)
-        public = [os.path.join(subdir, p) for p in cfg.get("public_files", [])]
-        path = os.path.join(private, "verdicts.json")
-        self._report = _run_grader(private, {
-            "notebook": os.path.abspath(self.submission_path), "hidden_module": cfg["hidden_module"],
-            "private": private, "public_files": public, "preload": cfg.get("preload", []),
-            "out": path})
-        for name in (*SECRET_DIRS, "job.json", "grader.log"):  # only the verdicts stay, until exit
-            shutil.rmtree(os.path.join(private, name), ignore_errors=True)
-            if os.path.isfile(os.path.join(private, name)):
-                os.remove(os.path.join(private, name))
-        atexit.register(shutil.rmtree, private, True)
-        os.environ[RESULTS_ENV] = path
+        try:
+            for name in SECRET_DIRS:
+                src = os.path.join(subdir, name)
+                if os.path.exists(src):
+                    shutil.move(src, os.path.join(private, name))
+            source = os.path.join(os.path.dirname(subdir), "source")
+            if os.path.isdir(source) and os.geteuid() == 0:
+                os.chmod(source, 0o700)
+            job = Job(notebook=os.path.abspath(self.submission_path),
+                      hidden_module=cfg["hidden_module"], private=private,
+                      out=os.path.join(private, "verdicts.json"),
+                      public_files=tuple(os.path.join(subdir, p) for p in cfg.get("public_files", [])),
+                      preload=tuple(cfg.get("preload", [])))
+            self._verdicts, self._report = run_grader(job, private)
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_code_cell("# graded in the sandbox; see grading.otter_plugin"))
         nb.metadata = submission.metadata if hasattr(submission, "metadata") else {}
         return nb
 
+    def after_grading(self, results):
+        verdicts = getattr(self, "_verdicts", None)
+        if verdicts is None:
+            raise MachineryError("the sandboxed grader did not run before Otter's tests "
+                                 "(before_execution was not called); not graded")
+        record_verdicts(results, verdicts)
+
     def generate_report(self):
         report = getattr(self, "_report", None)
-        if not report:
+        if report is None:
             return ""
         lines = ["Sandboxed grading report (for instructors):",
-                 f"  isolated worker: {report['isolated']}",
-                 f"  seconds: {report['seconds']}, worker restarts: {report['restarts']}, "
-                 f"worker peak memory: {report['worker_peak_mb']} MB"]
-        lines += [f"  event: {e}" for e in report["events"]]
-        lines += [f"  cell {k}: {v}" for k, v in report["notebook_cells_with_errors"].items()]
+                 f"  isolated worker: {report.isolated}",
+                 f"  seconds: {report.seconds}, worker restarts: {report.restarts}, "
+                 f"worker peak memory: {report.worker_peak_mb} MB"]
+        lines += [f"  event: {e}" for e in report.events]
+        lines += [f"  cell {k}: {v}" for k, v in report.notebook_cells_with_errors.items()]
         return "\n".join(lines)
 
 
-def _run_grader(private, job):
-    """Grade in a fresh process (see :func:`grading.runner.main`); return its report.
-    Should it fail, raise :class:`MachineryError` with the cause: Otter stops with an
-    error (Gradescope: an autograder failure), no question is marked zero."""
-    job_path = os.path.join(private, "job.json")
-    with open(job_path, "w", encoding="utf-8") as f:
-        json.dump(job, f)
-    env = grading_process_env()
-    log_path = os.path.join(private, "grader.log")
-    error = None
-    with open(log_path, "wb") as log:
-        try:
-            proc = subprocess.run([sys.executable, "-s", "-m", "grading.runner", job_path],
-                                  cwd="/", env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                  stderr=log, timeout=GRADER_SECONDS)
-            if proc.returncode != 0:
-                error = f"the grading process failed (exit {proc.returncode})"
-        except subprocess.TimeoutExpired:
-            error = f"the grading process took longer than {GRADER_SECONDS} s"
-    try:
-        with open(job["out"], encoding="utf-8") as f:
-            report = json.load(f)["report"]
-        if error is None:
-            return report
-    except (OSError, ValueError, KeyError):
-        pass
-    with open(log_path, encoding="utf-8", errors="replace") as f:
-        tail = f.read()[-2000:]
-    shutil.rmtree(private, ignore_errors=True)
-    raise MachineryError(f"{error or 'the grading process wrote no verdicts'}; not graded "
-                         f"(an autograder error, not the submission's score):\n{tail}")
+def record_verdicts(results, verdicts):
+    """Write ``verdicts`` (:class:`grading.records.Verdict`, one per question) into Otter's
+    ``GradingResults``: in each question's test file, the cases with points pass or fail
+    as the verdict says, failing ones carry its message; the 0-point case of the
+    after-publishing policy only says the question was graded; the file's score is the
+    verdict's.  A question without a verdict, a verdict without a test file or points
+    that disagree is the grader's failure: :class:`MachineryError`, nothing is scored."""
+    from otter.test_files.abstract_test import TestCaseResult
+    by_name = {v.name: v for v in verdicts}
+    if set(by_name) != set(results.results):
+        raise MachineryError(
+            "the autograder's test files and the grader's questions differ (test files "
+            f"without a verdict: {sorted(set(results.results) - set(by_name))}, verdicts "
+            f"without a test file: {sorted(set(by_name) - set(results.results))}); not graded")
+    for name, test_file in results.results.items():
+        verdict = by_name[name]
+        if abs(test_file.possible - verdict.max_score) > 1e-9:
+            raise MachineryError(f"{name}: the test file is worth {test_file.possible} points, "
+                                 f"the grader's question {verdict.max_score}; not graded")
+        test_file.test_case_results = [
+            TestCaseResult(test_case=case, passed=True, message=GRADED_MESSAGE)
+            if case.points == 0 else
+            TestCaseResult(test_case=case, passed=verdict.passed,
+                           message=None if verdict.passed else verdict.message)
+            for case in test_file.test_cases]
+        results.update_score(name, verdict.score)

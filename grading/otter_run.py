@@ -11,6 +11,9 @@ import time
 from dataclasses import dataclass
 
 RESULTS = "results.json"
+HARNESS_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+"""The folder holding this ``grading`` package: first on Otter's ``PYTHONPATH``, so that
+the plugin Otter loads is this code, never an older copy installed in the environment."""
 
 
 def otter_command(zip_path, notebook, out_dir):
@@ -57,10 +60,13 @@ class OtterRun:
 
 
 def otter_run(zip_path, notebook, out_dir=None, timeout=None, env=None):
-    """Run ``otter run`` in ``out_dir`` (default: a temporary folder, removed after);
-    raises ``subprocess.TimeoutExpired`` after ``timeout`` seconds."""
+    """Run ``otter run`` in ``out_dir`` (default: a temporary folder, removed after), with
+    the environment ``env`` (default: this process's) and this ``grading`` package first on
+    its ``PYTHONPATH``; raises ``subprocess.TimeoutExpired`` after ``timeout`` seconds."""
     own = out_dir is None
     out_dir = out_dir or tempfile.mkdtemp(prefix="otter-run-")
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (HARNESS_ROOT, env.get("PYTHONPATH")) if p)
     t0 = time.monotonic()
     try:
         proc = subprocess.run(otter_command(zip_path, notebook, out_dir), cwd=out_dir, env=env,

@@ -1,66 +1,66 @@
-"""Otter test files for the autograder zip: one per question, reporting a verdict.
+"""Otter's test files for the autograder zip: one per question, naming it and its points.
 
-The verdicts come from :mod:`grading.otter_plugin`; the bridge files hold no
-checks and no reference values.  Two visibilities (the course's feedback policy,
-``tools/course_config.py``):
+They check nothing and hold no reference values: the question is graded in the sandbox
+before Otter runs its tests, and :func:`grading.otter_plugin.record_verdicts` (the
+plugin's ``after_grading``) writes the verdict into Otter's results.  Run without the
+plugin, every case fails with :data:`NOT_GRADED`, so such a zip awards no point.
+
+Two visibilities (the course's feedback policy, ``tools/course_config.py``):
 
 - immediate: one public test case with all the points: Gradescope shows the score and
   the grader's message at once (with ``show_all_public``);
-- after publishing: a 0-point public case that only says whether the question was
-  graded, and a hidden case with all the points, the score and the message, which
-  Gradescope shows once grades are published (with ``show_hidden``).
+- after publishing: a 0-point public case that only says the question was graded, and
+  a hidden case with all the points, the score and the message, which Gradescope shows
+  once grades are published (with ``show_hidden``).
 """
 
-HEADER = '''"""Reports the sandboxed grader's verdict for question {name!r}."""
+import textwrap
+
+NOT_GRADED = "not graded: the course's Otter plugin (grading.otter_plugin) gave no verdict"
+GRADED_MESSAGE = "graded; the score and message appear when grades are published"
+
+HEADER = '''"""Question {name!r}: graded in the sandbox; grading.otter_plugin writes in its verdict."""
 from otter.test_files import test_case
 
 OK_FORMAT = False
 
 name = {name!r}
 points = {points!r}
-
-
-def _verdict():
-    import json
-    import os
-
-    path = os.environ.get("{env}")
-    if not path or not os.path.exists(path):
-        raise AssertionError("not graded: the sandboxed grader did not run")
-    with open(path, encoding="utf-8") as f:
-        questions = {{q["name"]: q for q in json.load(f)["questions"]}}
-    verdict = questions.get(name)
-    if verdict is None:
-        raise AssertionError("not graded")
-    return verdict
 '''
 
 IMMEDIATE = '''
 
 @test_case(points={points!r}, hidden=False)
 def verdict():
-    verdict = _verdict()
-    if verdict["score"] < verdict["max_score"]:
-        raise AssertionError(verdict["message"])
+    raise AssertionError({not_graded!r})
 '''
 
 AFTER_PUBLISH = '''
 
-@test_case(points=0, hidden=False,
-           success_message="graded; the score and message appear when grades are published")
+@test_case(points=0, hidden=False, success_message={graded!r})
 def graded():
-    _verdict()
+    raise AssertionError({not_graded!r})
 
 
 @test_case(points={points!r}, hidden=True)
 def verdict():
-    verdict = _verdict()
-    if verdict["score"] < verdict["max_score"]:
-        raise AssertionError(verdict["message"])
+    raise AssertionError({not_graded!r})
 '''
 
 
-def bridge_source(name, points, after_publish=False):
-    from .otter_plugin import RESULTS_ENV
+def question_file_source(name, points, after_publish=False):
+    """The source of question ``name``'s test file, worth ``points``."""
     body = AFTER_PUBLISH if after_publish else IMMEDIATE
-    return (HEADER + body).format(name=name, points=points, env=RESULTS_ENV)
+    return (HEADER + body).format(name=name, points=points, not_graded=NOT_GRADED,
+                                  graded=GRADED_MESSAGE)
+
+
+def verdict_message(output):
+    """The grader's message in Otter's output for one question (the ``output`` of its
+    entry in ``results.json``: Otter's summary of its test cases, the verdict case last),
+    or "" when the verdict case reports none (it passed)."""
+    lines = (output or "").splitlines()
+    heads = [i for i, line in enumerate(lines) if line.rstrip().endswith(" result:")]
+    if not heads:
+        return ""
+    return textwrap.dedent("\n".join(lines[heads[-1] + 1:])).strip()

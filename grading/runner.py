@@ -4,44 +4,33 @@
 report for the instructor.  Nothing the submission does can change the list of
 questions or their points: they come from the hidden-check module, in this process.
 
-``python -m grading.runner JOB.json`` is how the Otter plugin grades: a fresh process
-that preloads the assignment's public packages, forks the clean fork server (so the
-workers share the preloaded memory with it), and only then imports the reference and
-the hidden checks, grades, and writes the verdicts.  JOB.json names ``notebook``,
-``hidden_module``, ``private`` (the folder holding ``lib`` and ``hidden``),
-``public_files``, ``preload`` and ``out``.
+``python -m grading.runner JOB.json`` (a :class:`grading.records.Job`) is how the Otter
+plugin and nbgrader grade (:func:`grading.launch.run_grader`): a fresh process that
+preloads the assignment's public packages, forks the clean fork server (so the workers
+share the preloaded memory with it), and only then imports the reference and the hidden
+checks, grades, and writes the verdicts file (:func:`grading.records.write_verdicts`).
 """
 
 import importlib
-import json
 import os
 import time
-from dataclasses import asdict, dataclass
 
-from .checks import CheckFailed, Record, Submission
+from .checks import CheckFailed, Submission
 from .isolation import MachineryError
+from .records import Job, Report, Verdict, write_verdicts
 from .sandbox import Limits, Sandbox, WorkerError
 
 PASS_MESSAGE = "passed"
 
 TOTAL_SECONDS = 420
 """Wall-clock budget of one grading (notebook and every question).  With Otter's own
-start (~20 s) and the plugin's hard stop (``otter_plugin.GRADER_SECONDS``) it fits
+start (~20 s) and the plugin's hard stop (``launch.GRADER_SECONDS``) it fits
 inside Gradescope's 10-minute timeout that the README recommends; per-cell and
 per-call limits count the worker's CPU time within it."""
 
 MESSAGE_CHARS = 800
 """A verdict's message is cut to this length."""
 
-
-@dataclass(frozen=True)
-class Verdict(Record):
-    """One question's result: all or nothing, with the message the student sees."""
-    name: str
-    score: float
-    max_score: float
-    message: str
-    seconds: float
 
 MACHINERY_EXIT = 3
 """Exit status of ``python -m grading.runner`` when the machinery cannot grade here."""
@@ -114,43 +103,31 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
                                    round(time.monotonic() - t0, 2)))
     finally:
         sandbox.close()
-    report = {
-        "isolated": sandbox.isolated,
-        "isolation": sandbox.isolation,
-        "notebook_cells_with_errors": {str(k): v[:200] for k, v in sandbox.cell_errors.items()},
-        "events": sandbox.events,
-        "restarts": max(sandbox.restarts, 0),
-        "worker_peak_mb": round(sandbox.peak_mb, 1),
-        "seconds": round(time.monotonic() - started, 2),
-    }
+    events = list(sandbox.events)
     if sandbox.ids is None:
-        report["events"].insert(0, "WARNING: the grader is not running as root, so the "
-                                   "submission ran as the same user as the grader (not isolated)")
+        events.insert(0, "WARNING: the grader is not running as root, so the submission ran "
+                         "as the same user as the grader (not isolated)")
+    report = Report(
+        isolated=sandbox.isolated, isolation=sandbox.isolation,
+        notebook_cells_with_errors={str(k): v[:200] for k, v in sandbox.cell_errors.items()},
+        events=tuple(events), restarts=max(sandbox.restarts, 0),
+        worker_peak_mb=round(sandbox.peak_mb, 1), seconds=round(time.monotonic() - started, 2))
     return results, report
-
-
-def write_results(path, results, report):
-    """The verdicts file the Otter plugin's bridges and nbgrader read."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"questions": [asdict(v) if isinstance(v, Verdict) else v for v in results],
-                   "report": report}, f, indent=1)
 
 
 def main(argv=None):
     import sys
 
     from .forkserver import ForkServer, preload
-    with open((argv or sys.argv)[-1], encoding="utf-8") as f:
-        job = json.load(f)
-    preload(job.get("preload", []))
+    job = Job.read((argv or sys.argv)[-1])
+    preload(job.preload)
     forkserver = ForkServer.here()  # before a single secret is read
     _last_to_go_when_memory_runs_out()
     try:
-        sys.path.insert(0, job["private"])
-        results, report = grade(job["notebook"], job["hidden_module"],
-                                public_files=job.get("public_files", []),
-                                secret_dirs=[job["private"]], forkserver=forkserver)
-        write_results(job["out"], results, report)
+        sys.path.insert(0, job.private)
+        results, report = grade(job.notebook, job.hidden_module, public_files=job.public_files,
+                                secret_dirs=[job.private], forkserver=forkserver)
+        write_verdicts(job.out, results, report)
     except MachineryError as e:
         print(f"grading machinery error: {e}", file=sys.stderr, flush=True)
         return MACHINERY_EXIT

@@ -1,5 +1,5 @@
 """The course's manifest: one :class:`Assignment` per notebook, the single place that the
-build, the zips, the bridges, the tests, mutation, the benchmark and the leak tests read.
+build, the zips and their test files, the tests, mutation, the benchmark and the leak tests read.
 
 An entry names what cannot be derived; everything else follows from the name by the
 course's conventions::

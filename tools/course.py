@@ -176,9 +176,9 @@ def reference_modules(name, root=ROOT):
 
 
 def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
-    """Lay out what ``otter generate`` zips: bridge tests, reference, hidden checks,
+    """Lay out what ``otter generate`` zips: the questions' test files, reference, hidden checks,
     the grading harness and the assignment's public files."""
-    from grading.bridge import bridge_source
+    from grading.otter_tests import question_file_source
     from tools.course_config import feedback_policy
     spec = by_name(name)
     after_publish = (feedback or feedback_policy(name)) == "after_publish"
@@ -188,7 +188,7 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
     points = spec.points()
     for question, value in points.items():
         with open(os.path.join(stage, "tests", question + ".py"), "w", encoding="utf-8") as f:
-            f.write(bridge_source(question, value, after_publish=after_publish))
+            f.write(question_file_source(question, value, after_publish=after_publish))
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     os.makedirs(os.path.join(stage, "lib"))
     for ref_module in ["__init__", *reference_modules(name, root)]:
@@ -215,8 +215,8 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
             "preload": list(spec.preload)}}],
         "pdf": False,
         "show_stdout": False,
-        # Feedback policy (tools/course_config.py): "immediate" bridges are public, so
-        # students see each question's score and message at once; "after_publish" bridges
+        # Feedback policy (tools/course_config.py): "immediate" test files are public, so
+        # students see each question's score and message at once; "after_publish" ones
         # keep them in a hidden case that Gradescope shows once grades are published.
         # Messages say what was checked, never the reference or the expected values.
         "show_all_public": not after_publish,

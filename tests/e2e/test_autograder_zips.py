@@ -90,7 +90,9 @@ def lorenz_rhs(state, sigma=10.0, rho=28.0, beta=8/3):
 
 def _gradescope_run(zip_path, notebook, scratch):
     """Lay the zip out at /autograder (private mount namespace) and run Gradescope's entry
-    point with the course environment's Python (the zip's conda set-up needs the internet)."""
+    point with the course environment's Python (the zip's conda set-up needs the internet).
+    The zip's own grading harness is imported, as its set-up installs it (never a copy
+    installed in the course environment, which may be older)."""
     ag = os.path.join(scratch, "autograder")
     for sub in ("source", "submission", "results"):
         os.makedirs(os.path.join(ag, sub))
@@ -103,7 +105,8 @@ def _gradescope_run(zip_path, notebook, scratch):
               f"{sys.executable} /autograder/source/run_otter.py")
     proc = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
                           capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "PATH": os.path.dirname(sys.executable) + ":" + os.environ["PATH"]})
+                          env={**os.environ, "PATH": os.path.dirname(sys.executable) + ":" + os.environ["PATH"],
+                               "PYTHONPATH": "/autograder/source/files/harness"})
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     with open(os.path.join(ag, "results", "results.json")) as f:
         return json.load(f)

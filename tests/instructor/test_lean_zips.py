@@ -2,7 +2,6 @@
 each zip ships only the reference modules its hidden checks reach, enough to grade the
 solution at full marks (every assignment through the real zips: tests/e2e)."""
 
-import json
 import os
 import shutil
 
@@ -33,7 +32,8 @@ def test_each_zip_ships_a_subset_of_lib(tmp_path):
 
 @pytest.mark.parametrize("name", ["00_introduction", "04_dynamical_analysis", "05_synthesis"])
 def test_staged_reference_grades_the_solution(tmp_path, name):
-    from grading.otter_plugin import _run_grader
+    from grading.launch import run_grader
+    from grading.records import Job
     stage = stage_autograder(name, stage_root=str(tmp_path / "stage"))
     shipped = sorted(f[:-3] for f in os.listdir(os.path.join(stage, "lib")) if f.endswith(".py"))
     assert shipped == sorted(["__init__", *reference_modules(name)])
@@ -42,11 +42,9 @@ def test_staged_reference_grades_the_solution(tmp_path, name):
     for folder in ("lib", "hidden"):
         shutil.copytree(os.path.join(stage, folder), private / folder)
     spec = by_name(name)
-    out = str(private / "verdicts.json")
-    _run_grader(str(private), {"notebook": source_path(name), "hidden_module": spec["hidden"],
-                               "private": str(private), "public_files": public_files(name),
-                               "preload": spec["preload"], "out": out})
-    with open(out) as f:
-        questions = json.load(f)["questions"]
-    wrong = {q["name"]: q["message"] for q in questions if q["score"] < q["max_score"]}
+    job = Job(notebook=source_path(name), hidden_module=spec.hidden, private=str(private),
+              out=str(private / "verdicts.json"), public_files=tuple(public_files(name)),
+              preload=tuple(spec.preload))
+    questions, _ = run_grader(job, str(private))
+    wrong = {q.name: q.message for q in questions if not q.passed}
     assert questions and not wrong, wrong
