@@ -14,6 +14,11 @@ physical page counted once, split among the processes that share it, which is wh
 container's memory limit (Gradescope's 768 MB) charges.  Summed RSS counts a page once
 per process that maps it; the grader and its workers share the preloaded PyTorch
 image, so RSS would count it three times.  Both are recorded; the table shows PSS.
+
+CPU is that of the processes the tree waits for (``getrusage`` of the children) plus the
+sandbox workers' (``grading_cpu_seconds_workers``): a worker lives in a PID namespace of
+its own and is reaped there, so its time never reaches ``getrusage``; it is read from
+``/proc`` every 0.1 s while the worker runs (at most its last 0.1 s is missed).
 """
 
 import argparse
@@ -80,19 +85,34 @@ def tree_memory_mb(root_pid):
     return pss / 1024, rss / 1024
 
 
+def other_namespace_ticks(pids, seen):
+    """Record in ``seen`` ({(pid, start time): CPU ticks}) the CPU time so far of each of
+    ``pids`` that lives in another PID namespace than this process (a sandbox worker)."""
+    own = os.readlink("/proc/self/ns/pid")
+    for pid in pids:
+        try:
+            if os.readlink(f"/proc/{pid}/ns/pid") == own:
+                continue
+            fields = stat_fields(pid)
+            seen[(pid, fields[19])] = int(fields[11]) + int(fields[12])  # 22: start; 14, 15: CPU
+        except (OSError, IndexError, ValueError):
+            continue
+
+
 def run_measured(cmd, cwd):
-    """Run ``cmd``; return (wall s, CPU s of the process tree, peak tree memory MB as
-    (PSS, RSS), rc)."""
+    """Run ``cmd``; return (wall s, CPU s of the process tree, CPU s of its sandbox
+    workers (part of the former), peak tree memory MB as (PSS, RSS), rc)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=cwd, env=_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    peak = [0.0, 0.0]
+    peak, workers = [0.0, 0.0], {}
 
     def watch():
         while proc.poll() is None:
             pss, rss = tree_memory_mb(proc.pid)
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
+            other_namespace_ticks(_tree(proc.pid), workers)
             time.sleep(0.1)
 
     thread = threading.Thread(target=watch, daemon=True)
@@ -100,8 +120,9 @@ def run_measured(cmd, cwd):
     rc = proc.wait()
     thread.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return time.monotonic() - t0, cpu, tuple(peak), rc
+    worker_cpu = sum(workers.values()) / os.sysconf("SC_CLK_TCK")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime) + worker_cpu
+    return time.monotonic() - t0, cpu, worker_cpu, tuple(peak), rc
 
 
 def quality(name):
@@ -119,12 +140,13 @@ def bench(name, with_quality=True):
         zip_path = build_autograder(name, out_dir=work)
         out = os.path.join(work, "otter-out")
         os.makedirs(out)
-        wall, cpu, peak, rc = run_measured(otter_command(zip_path, nb, out), out)
+        wall, cpu, worker_cpu, peak, rc = run_measured(otter_command(zip_path, nb, out), out)
         score, max_score = totals(read_results(out))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     row = {"assignment": name, "solution_seconds": round(exec_s, 1),
            "grading_wall_seconds": round(wall, 1), "grading_cpu_seconds": round(cpu, 1),
+           "grading_cpu_seconds_workers": round(worker_cpu, 1),
            "grading_peak_mb": round(peak[0]), "grading_peak_rss_sum_mb": round(peak[1]), "score": score, "max_score": max_score}
     if with_quality:
         row["quality"] = quality(name)
@@ -174,6 +196,12 @@ def compare(rows, previous):
         for key in ("solution_seconds", "grading_cpu_seconds", "grading_peak_mb"):
             if key == "grading_peak_mb" and "grading_peak_rss_sum_mb" not in o:
                 continue  # that run measured summed RSS: not comparable
+            if key == "grading_cpu_seconds" and "grading_cpu_seconds_workers" not in o:
+                r_key = r[key] - r["grading_cpu_seconds_workers"]   # that run missed the workers
+                change = (r_key - o[key]) / o[key] if o.get(key) else 0.0
+                print(f"{r['assignment']:30s} {key:22s} {o[key]:>8} -> {r_key:>8.1f} without "
+                      f"the workers ({change:+.0%}); {r[key]} with them")
+                continue
             if o.get(key):
                 change = (r[key] - o[key]) / o[key]
                 flag = "  <-- REGRESSION" if change > 0.2 else ""
