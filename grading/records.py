@@ -7,6 +7,7 @@ importing the grader (NumPy, PyTorch).
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from typing import Optional
 
 
 class Record:
@@ -81,7 +82,7 @@ class Report(Record):
     restarts; ``worker_peak_mb``: the largest worker's peak memory (MB); ``seconds``:
     wall clock of the whole grading."""
     isolated: bool
-    isolation: dict = None
+    isolation: Optional[dict] = None
     notebook_cells_with_errors: dict = field(default_factory=dict)
     events: tuple = ()
     restarts: int = 0
