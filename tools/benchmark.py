@@ -76,10 +76,10 @@ def _memory_kb(pid):
     return pss, rss
 
 
-def tree_memory_mb(root_pid):
-    """(summed PSS, summed RSS) of ``root_pid`` and its descendants, in MB."""
+def tree_memory_mb(pids):
+    """(summed PSS, summed RSS) of the processes ``pids``, in MB."""
     pss = rss = 0
-    for pid in _tree(root_pid):
+    for pid in pids:
         p, r = _memory_kb(pid)
         pss, rss = pss + p, rss + r
     return pss / 1024, rss / 1024
@@ -110,9 +110,10 @@ def run_measured(cmd, cwd):
 
     def watch():
         while proc.poll() is None:
-            pss, rss = tree_memory_mb(proc.pid)
+            pids = _tree(proc.pid)
+            pss, rss = tree_memory_mb(pids)
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
-            other_namespace_ticks(_tree(proc.pid), workers)
+            other_namespace_ticks(pids, workers)
             time.sleep(0.1)
 
     thread = threading.Thread(target=watch, daemon=True)
