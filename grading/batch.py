@@ -1,7 +1,7 @@
 """Grade a folder of submissions with an autograder zip: gradebook CSV and feedback files.
 
     python -m grading.batch SUBMISSIONS --autograder autograder/00_introduction.zip \
-        --out grades/00_introduction [--assignment 00_introduction] [--jobs 2] [--timeout 600]
+        [--out grades/00_introduction] [--assignment 00_introduction] [--jobs 2] [--timeout 600]
 
 SUBMISSIONS is one of
 - a Gradescope export ("Download Submissions", unzipped): one ``submission_metadata.yml``
@@ -12,7 +12,10 @@ SUBMISSIONS is one of
 The assignment is ``--assignment``, else the autograder zip's name.  Each submission is
 graded by ``otter run`` in its own process with a time limit, so a broken submission
 cannot stop the batch.  Writes ``gradebook.csv`` (one row per submission: student, email,
-SID, submission, one column per question, total) and ``feedback/<student>.txt``.
+SID, submission, one column per question, total) and ``feedback/<student>.txt`` into
+``--out``, by default ``grades/<assignment>`` in the current folder: in the course folder
+git ignores ``grades/`` (student names, emails and scores never reach the repository); an
+``--out`` that git would track is reported.
 """
 
 import argparse
@@ -103,6 +106,32 @@ def find_submissions(folder, assignment=None):
     return subs
 
 
+def git_would_track(path):
+    """True when ``path`` lies in a git work tree and git does not ignore it (student data
+    there would show in ``git status``); False outside git or when git is missing."""
+    folder = os.path.abspath(path)
+    while not os.path.isdir(folder):
+        folder = os.path.dirname(folder)
+    try:
+        inside = subprocess.run(["git", "-C", folder, "rev-parse", "--is-inside-work-tree"],
+                                capture_output=True, text=True, timeout=30)
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return False
+        ignored = subprocess.run(["git", "-C", folder, "check-ignore", "-q", "--no-index",
+                                  os.path.abspath(path) + os.sep],
+                                 capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return ignored.returncode == 1
+
+
+def warn_if_tracked(path, what):
+    if git_would_track(path):
+        print(f"warning: {path} is inside a git repository and not ignored: {what} there "
+              "would show in `git status` (use a folder git ignores, such as grades/ in the "
+              "course folder, or one outside the repository)", file=sys.stderr)
+
+
 def questions_of(zip_path):
     with zipfile.ZipFile(zip_path) as z:
         names = [n for n in z.namelist() if n.startswith("tests/") and n.endswith(".py")]
@@ -139,16 +168,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("submissions")
     parser.add_argument("--autograder", required=True)
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out", help="default: grades/<assignment> (git ignores grades/)")
     parser.add_argument("--assignment", help="default: the autograder zip's name")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args(argv)
 
     assignment = args.assignment or os.path.splitext(os.path.basename(args.autograder))[0]
+    out = args.out or os.path.join("grades", assignment)
     subs = find_submissions(args.submissions, assignment)
     questions = questions_of(args.autograder)
-    os.makedirs(os.path.join(args.out, "feedback"), exist_ok=True)
+    warn_if_tracked(out, "the gradebook and feedback (student names, emails, scores)")
+    os.makedirs(os.path.join(out, "feedback"), exist_ok=True)
     results = {}
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = {pool.submit(grade_one, args.autograder, s["notebook"], args.timeout): s["key"]
@@ -165,7 +196,7 @@ def main(argv=None):
             status = results[key]["error"] or "ok"
             print(f"[{i}/{len(futures)}] {key}: {status}", flush=True)
 
-    path = os.path.join(args.out, "gradebook.csv")
+    path = os.path.join(out, "gradebook.csv")
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "email", "sid", "submission", *questions, "total", "error"])
@@ -176,7 +207,7 @@ def main(argv=None):
             writer.writerow([s["key"], s["email"], s["sid"], s["submission"], *scores,
                              sum(scores), res["error"] or ""])
             safe = re.sub(r"[^A-Za-z0-9_.()@-]+", "_", s["key"])
-            with open(os.path.join(args.out, "feedback", safe + ".txt"), "w", encoding="utf-8") as fb:
+            with open(os.path.join(out, "feedback", safe + ".txt"), "w", encoding="utf-8") as fb:
                 fb.write(feedback_text(s["key"], res, questions))
     print(f"wrote {path} ({len(subs)} submissions)")
     return 0

@@ -16,7 +16,7 @@ import re
 import shutil
 import sys
 
-from .batch import find_submissions
+from .batch import find_submissions, warn_if_tracked
 
 
 def student_id(sub):
@@ -29,6 +29,7 @@ def import_submissions(source, assignment, course="."):
     """Copy the submissions in ``source`` into ``course/submitted``; return
     ``[(student_id, path or None)]`` (None: the submission held no notebook)."""
     done = []
+    warn_if_tracked(os.path.join(course, "submitted"), "the students' notebooks")
     for sub in find_submissions(source, assignment):
         sid = student_id(sub)
         if not sub["notebook"]:
