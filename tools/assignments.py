@@ -117,6 +117,14 @@ class Assignment:
         """The module's ``LIMITS`` (keyword arguments of ``grading.sandbox.Limits``)."""
         return dict(getattr(self.module(), "LIMITS", {}))
 
+    def student_files(self):
+        """What students get, relative to ``release/<name>/``: the notebook, one public
+        check per question and the artefacts; the allow-list of releases and bundles
+        (never logs, caches or hidden files)."""
+        return ([self.name + ".ipynb"]
+                + [f"tests/{q.name}.py" for q in self.questions()]
+                + [a.path for a in self.artefacts])
+
     # Read-only mapping access for code written against the manifest's former dicts.
     _KEYS = ("name", "hidden", "public", "preload")
 

@@ -73,32 +73,67 @@ def write_task_data(root=ROOT, names=None):
 
 # ---- release ---------------------------------------------------------------------------
 def generate_release(name, root=ROOT):
-    """``nbgrader generate_assignment`` (the only way release/ is written)."""
+    """``nbgrader generate_assignment`` (the only way release/ is written), then
+    :func:`prune_release`."""
     os.makedirs(os.path.join(root, "build"), exist_ok=True)
     _run([os.path.join(BIN, "nbgrader"), "generate_assignment", name, "--force",
           "--CourseDirectory.root=" + root], cwd=root)
+    prune_release(name, root)
+
+
+def _release_files(folder):
+    """Every file under ``folder``, relative to it (``/``-separated), sorted."""
+    return sorted(os.path.relpath(os.path.join(dirpath, f), folder).replace(os.sep, "/")
+                  for dirpath, _, files in os.walk(folder) for f in files)
+
+
+def _is_junk(path):
+    """Hidden files and folders (``.OTTER_LOG``, ``.ipynb_checkpoints``), caches, logs."""
+    parts = path.split("/")
+    return (any(p.startswith(".") or p == "__pycache__" for p in parts)
+            or path.endswith((".pyc", ".log")))
+
+
+def prune_release(name, root=ROOT):
+    """Make ``release/<name>/`` hold exactly the manifest's student files: hidden files,
+    caches and logs are removed; any other file the manifest does not name is an error
+    (list it as an artefact in tools/assignments.py, or delete it from source/)."""
+    folder = os.path.join(root, "release", name)
+    allowed = set(by_name(name).student_files())
+    extra = [p for p in _release_files(folder) if p not in allowed]
+    unknown = [p for p in extra if not _is_junk(p)]
+    if unknown:
+        raise RuntimeError(f"release/{name}/ holds files the manifest does not name: "
+                           f"{', '.join(unknown)} (tools/assignments.py lists what students get)")
+    for p in extra:
+        os.remove(os.path.join(folder, p))
+    for dirpath, _, _ in os.walk(folder, topdown=False):   # children first
+        if dirpath != folder and not os.listdir(dirpath):
+            os.rmdir(dirpath)
 
 
 # ---- student bundles -------------------------------------------------------------------
 def build_bundle(name, root=ROOT, out_dir=None):
-    """``bundles/<name>.zip``: exactly the release folder (notebook, public checks, data,
-    checkpoints), with fixed timestamps so that rebuilding gives the same bytes."""
+    """``bundles/<name>.zip``: the files of ``release/<name>/`` the manifest names
+    (:meth:`tools.assignments.Assignment.student_files`: notebook, public checks, data,
+    checkpoints) and nothing else (no ``.OTTER_LOG`` that ``nbgrader validate`` leaves,
+    no caches), with fixed timestamps so that rebuilding gives the same bytes."""
     import zipfile
     folder = os.path.join(root, "release", name)
+    files = sorted(by_name(name).student_files())
+    missing = [f for f in files if not os.path.isfile(os.path.join(folder, f))]
+    if missing:
+        raise RuntimeError(f"release/{name}/ lacks {', '.join(missing)}: run "
+                           f"python -m tools.course release --only {name}")
     out_dir = out_dir or os.path.join(root, "bundles")
     os.makedirs(out_dir, exist_ok=True)
     out = os.path.join(out_dir, name + ".zip")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for dirpath, dirs, files in sorted(os.walk(folder)):
-            dirs.sort()
-            for f in sorted(files):
-                if f.endswith(".pyc"):
-                    continue
-                full = os.path.join(dirpath, f)
-                info = zipfile.ZipInfo(os.path.relpath(full, folder), date_time=(2026, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with open(full, "rb") as fh:
-                    z.writestr(info, fh.read())
+        for rel in files:
+            info = zipfile.ZipInfo(rel, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(os.path.join(folder, rel), "rb") as fh:
+                z.writestr(info, fh.read())
     return out
 
 
@@ -297,14 +332,18 @@ def grade_builds(names, root=ROOT):
 
 
 # ---- artefacts -------------------------------------------------------------------------
-def write_metrics(root=ROOT, names=None):
-    """The figures the manifest lists under the ``metrics`` step (05's table), where
-    missing: ``python -m tools.synthesis_metrics --out PATH``."""
+def write_metrics(root=ROOT, names=None, jobs=2):
+    """The figures the manifest lists under the ``metrics`` step (05's table), measured
+    again on every build: ``python -m tools.synthesis_metrics --out PATH --jobs 2``.
+    Training and free runs do not reproduce bit for bit across machines, so the stored
+    table is always the building machine's, the machine whose 04 prints the same values
+    (about 6 minutes on two cores)."""
     for spec in with_step("metrics", names):
         for art in spec.artefacts_of("metrics"):
             path = os.path.join(root, "source", spec.name, art.path)
-            if os.path.isdir(os.path.join(root, "source", spec.name)) and not os.path.exists(path):
-                _run([sys.executable, "-m", "tools.synthesis_metrics", "--out", path], cwd=root)
+            if os.path.isdir(os.path.join(root, "source", spec.name)):
+                _run([sys.executable, "-m", "tools.synthesis_metrics", "--out", path,
+                      "--jobs", str(jobs)], cwd=root, quiet=False)
 
 
 # ---- CLI -------------------------------------------------------------------------------
