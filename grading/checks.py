@@ -18,6 +18,7 @@ reference computes it.  Each question is all-or-nothing.
 """
 
 import builtins
+import math
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -235,9 +236,16 @@ def expect_shape(value, shape, what):
 
 def expect_close(value, expected, what, rtol=1e-6, atol=1e-9, shape=True):
     """``value`` (array/tensor/number) must match ``expected`` within the tolerances."""
-    got = as_numpy(value, what)
     want = as_numpy(expected, what) if not isinstance(expected, np.ndarray) else expected.astype(
         np.complex128 if np.iscomplexobj(expected) else np.float64)
+    # a submitted array of the wrong shape is refused before its float64 copy is made
+    got_shape = shape_of(value)
+    if got_shape is not None and shape and got_shape != want.shape:
+        raise CheckFailed(f"{what}: expected shape {want.shape}, got {got_shape}")
+    if got_shape is not None and math.prod(got_shape) != want.size:
+        raise CheckFailed(f"{what}: expected {want.size} value(s), got an array of shape "
+                          f"{got_shape}")
+    got = as_numpy(value, what)
     if shape and got.shape != want.shape:
         raise CheckFailed(f"{what}: expected shape {want.shape}, got {got.shape}")
     if got.size != want.size:   # shape=False still compares like with like (0-d and (1,) alike)
@@ -298,10 +306,22 @@ SHIPPED_FINGERPRINTS = "shipped_checkpoints.json"   # in the reference package (
 SAME_MODEL_RTOL = 0.02        # closer than 2 % of its size: the shipped model, barely changed
 
 
+def shape_of(value):
+    """The shape of a decoded array or tensor, read without converting it (``None`` for
+    anything else)."""
+    shape = getattr(value, "shape", None)
+    try:
+        return tuple(int(s) for s in shape) if shape is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def fingerprint(params):
     """``{"shapes", "projection"}`` of a model's named parameters (name -> array): the
     concatenated parameters projected on ``FINGERPRINT_DIM`` seeded random directions.  Tells
-    whether two models are (nearly) the same without storing their weights."""
+    whether two models are (nearly) the same without storing their weights.  Builds a
+    ``FINGERPRINT_DIM x size`` matrix: call it on values whose shapes are known (see
+    :func:`is_shipped_model`), never on a submission's parameters as they come."""
     names = sorted(params)
     flat = np.concatenate([as_numpy(params[k], k).ravel() for k in names]) if names else np.zeros(0)
     P = np.random.default_rng([FINGERPRINT_SEED, flat.size]).normal(size=(FINGERPRINT_DIM, flat.size))
@@ -311,12 +331,58 @@ def fingerprint(params):
 
 def is_shipped_model(params, shipped):
     """True when ``params`` match the fingerprint ``shipped`` (same shapes, projections within
-    ``SAME_MODEL_RTOL``)."""
-    mine = fingerprint({k: params[k] for k in shipped["shapes"] if k in params})
-    if mine["shapes"] != shipped["shapes"]:
+    ``SAME_MODEL_RTOL``).  Names and shapes are compared first, without converting anything:
+    a model of other shapes costs no projection (whose matrix grows with the model)."""
+    want = {k: tuple(v) for k, v in shipped["shapes"].items()}
+    if any(shape_of(params.get(k)) != shape for k, shape in want.items()):
         return False
+    mine = fingerprint({k: params[k] for k in want})
     a, b = np.asarray(mine["projection"]), np.asarray(shipped["projection"])
     return bool(np.linalg.norm(a - b) <= SAME_MODEL_RTOL * max(np.linalg.norm(b), 1e-12))
+
+
+MAX_TRAINED_UNITS = 1024      # units of a graded trained model (the notebooks train 128-160)
+MAX_EXTRA_PARAMETERS = 16     # named parameters beyond the contract's (a learnable tau ...)
+_PARAMETER_DTYPES = ("float64", "float32")
+
+
+def expect_trained_parameters(params, shapes, what):
+    """A trained model's parameters (``get_params``' ``params``) against what the contract
+    allows, before the grader computes anything with them: every name in ``shapes`` (name
+    -> expected shape, e.g. ``{"W_rec": (N, N), ...}``) present, a floating-point tensor of
+    exactly that shape, and at most ``MAX_EXTRA_PARAMETERS`` other parameters.  Only shapes
+    and dtypes are read (no conversion, nothing built), so an oversized or odd model is
+    refused at no cost."""
+    import torch
+    expect(isinstance(params, dict), f"{what}: its parameters could not be read (is it a model?)")
+    for name, shape in shapes.items():
+        expect(name in params, f"{what} has no parameter named {name}")
+        value = params[name]
+        expect(isinstance(value, torch.Tensor),
+               f"{what}: parameter {name} is a {type(value).__name__}, not a tensor")
+        expect(str(value.dtype).replace("torch.", "") in _PARAMETER_DTYPES,
+               f"{what}: parameter {name} has dtype {value.dtype}; a trained model's "
+               "parameters are floating-point tensors (float32 or float64)")
+        expect(tuple(value.shape) == tuple(shape),
+               f"{what}: parameter {name} has shape {tuple(value.shape)}, expected "
+               f"{tuple(shape)}")
+    extra = len(params) - len(shapes)
+    expect(extra <= MAX_EXTRA_PARAMETERS,
+           f"{what} has {len(params)} named parameters; the contract names {len(shapes)} "
+           f"(at most {MAX_EXTRA_PARAMETERS} others are accepted)")
+
+
+def trained_units(value, what, units="units"):
+    """The number of units ``N`` of a trained model, read from its recurrent matrix's shape
+    (``(N, N)``), bounded by ``MAX_TRAINED_UNITS`` before anything of that size is built."""
+    shape = shape_of(value)
+    expect(shape is not None and len(shape) == 2 and shape[0] == shape[1],
+           f"{what}: the recurrent weight matrix must be square (N, N), got "
+           f"{shape if shape is not None else type(value).__name__}")
+    expect(1 <= shape[0] <= MAX_TRAINED_UNITS,
+           f"{what} has {shape[0]} {units}; the grader evaluates models of 1 to "
+           f"{MAX_TRAINED_UNITS} {units} (the notebook trains 128)")
+    return shape[0]
 
 
 def expect_not_shipped(params, ref, key, what):

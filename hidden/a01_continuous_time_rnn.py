@@ -5,10 +5,11 @@ import math
 import numpy as np
 import torch
 
-from grading.checks import (CheckFailed, Fixture, Handle, Registry, expect, expect_close,
-                            expect_not_shipped, expect_shape, expect_tensor, expect_unchanged,
-                            fixture_pair, held_out_lorenz, load_parameters, matching, rng,
-                            tensor)
+from grading.checks import (CheckFailed, Fixture, Handle, Registry, expect,
+                            expect_close, expect_not_shipped, expect_shape, expect_tensor,
+                            expect_trained_parameters, expect_unchanged, fixture_pair,
+                            held_out_lorenz, load_parameters, matching, rng, shape_of, tensor,
+                            trained_units)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -394,11 +395,17 @@ def ctrnn_model(sub, ref):
     from lib import ctrnn as lc
     info = sub.get_params("ctrnn_model", attrs=["tau", "dt"])
     p = info["params"]
+    expect(isinstance(p, dict), "ctrnn_model's parameters could not be read (is it a CTRNN?)")
     for name in ("W_rec", "W_in", "b", "readout.weight", "readout.bias"):
         expect(name in p, f"ctrnn_model has no parameter named {name} (is it a CTRNN?)")
-    N = p["W_rec"].shape[0]
-    expect(tuple(p["W_in"].shape) == (N, 3) and tuple(p["readout.weight"].shape) == (3, N),
+    # names, count, shapes and dtypes first: nothing is built from a model the contract
+    # does not allow (its size would decide the grader's memory)
+    N = trained_units(p["W_rec"], "ctrnn_model", "hidden units")
+    expect(shape_of(p["W_in"]) == (N, 3) and shape_of(p["readout.weight"]) == (3, N),
            "ctrnn_model must read the 3 Lorenz coordinates and predict 3 (n_in = n_out = 3)")
+    expect_trained_parameters(p, {"W_rec": (N, N), "W_in": (N, 3), "b": (N,),
+                                  "readout.weight": (3, N), "readout.bias": (3,)},
+                              "ctrnn_model")
     expect_not_shipped(p, ref, "ctrnn", "ctrnn_model")
     try:
         tau, dt = float(info["attrs"]["tau"]), float(info["attrs"]["dt"])

@@ -7,8 +7,10 @@ import torch
 
 from grading.checks import (CheckFailed, Fixture, Global, Handle, Registry, SeededGenerator,
                             StudentError, as_numpy, expect, expect_close, expect_not_shipped,
-                            expect_raises, expect_shape, expect_tensor, expect_unchanged,
-                            first_passing, held_out_lorenz, load_parameters, matching, rng, tensor)
+                            expect_raises, expect_shape, expect_tensor,
+                            expect_trained_parameters, expect_unchanged, first_passing,
+                            held_out_lorenz, load_parameters, matching, rng, tensor,
+                            trained_units)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
@@ -533,13 +535,22 @@ def ei_model(sub, ref):
     for k in ("n_exc", "n_inh", "tau_E", "tau_I", "dt"):
         expect(attrs.get(k) is not None and np.size(attrs[k]) == 1,
                f"ei_model: the attribute {k} is missing (is ei_model an EIRNN?)")
-    n_exc, n_inh = int(attrs["n_exc"]), int(attrs["n_inh"])
-    N = n_exc + n_inh
+    try:
+        n_exc, n_inh = int(attrs["n_exc"]), int(attrs["n_inh"])
+    except (TypeError, ValueError, OverflowError):
+        raise CheckFailed("ei_model: the attributes n_exc and n_inh must be integers") from None
+    expect(n_exc >= 1 and n_inh >= 1, "ei_model: n_exc and n_inh must be positive")
+    # names, count, shapes and dtypes first: nothing is built from a model the contract
+    # does not allow (its size would decide the grader's memory)
+    expect(isinstance(params, dict) and "W_rec_raw" in params,
+           "ei_model: the model has no parameter named W_rec_raw")
+    N = trained_units(params["W_rec_raw"], "ei_model", "units (n_exc + n_inh)")
+    expect(N == n_exc + n_inh, f"ei_model: parameter W_rec_raw has shape {(N, N)}, expected "
+                               f"(n_exc + n_inh, n_exc + n_inh) = {(n_exc + n_inh,) * 2}")
     shapes = {"W_rec_raw": (N, N), "W_in": (N, 3), "b": (N,),
               "readout.weight": (3, n_exc), "readout.bias": (3,)}
-    for k, shape in shapes.items():
-        expect(k in params, f"ei_model: the model has no parameter named {k}")
-        expect_shape(params[k], shape, f"ei_model: parameter {k}")
+    expect_trained_parameters(params, shapes, "ei_model")
+    for k in shapes:
         expect(bool(torch.all(torch.isfinite(params[k]))), f"ei_model: parameter {k} is not finite")
     expect_not_shipped(params, ref, "eirnn", "ei_model")
     W = attrs.get("W_rec")

@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from grading.checks import (Fixture, Registry, as_numpy, expect, expect_close, expect_raises,
-                            expect_shape, expect_unchanged, fixture_pair, rng, tensor)
+                            expect_shape, expect_unchanged, fixture_pair, rng, shape_of,
+                            tensor)
 
 QUESTIONS = Registry()
 LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 60}
@@ -52,6 +53,29 @@ def _rows_sorted(a):
     return a[np.lexsort(a.T[::-1])]
 
 
+def _points(got, K, N, what):
+    """The returned fixed points as a float64 array ``(M, N)``, after their shape is
+    checked without converting them: at most one point per starting state (``M <= K``,
+    as the contract's selection keeps a subset of the optimised starts), so nothing the
+    grader computes on them grows with what the notebook returns."""
+    shape = shape_of(got)
+    if shape is None and isinstance(got, (list, tuple)):
+        expect(len(got) <= K, f"{what}: expected at most one point per starting state "
+                              f"({K}), got {len(got)} rows")
+        try:
+            shape = np.shape(got)
+        except ValueError:   # ragged rows
+            shape = None
+    expect(shape is not None, f"{what}: expected a tensor of shape (M, {N}), got "
+                              f"{type(got).__name__}")
+    expect(len(shape) == 2 and shape[1] == N,
+           f"{what}: expected a tensor of shape (M, {N}), got shape {tuple(shape)}")
+    expect(shape[0] <= K, f"{what}: expected at most one point per starting state ({K}), got "
+                          f"{shape[0]} rows (M <= K: the points kept are a subset of the "
+                          "optimised starts)")
+    return as_numpy(got, what)
+
+
 @QUESTIONS.question("find_fixed_points", points=3)
 def find_fixed_points(sub, ref):
     # 1. The selection rules, without optimisation (n_iter=0): F(h) = h, so q = |h|^2 / 2.
@@ -77,7 +101,7 @@ def find_fixed_points(sub, ref):
     expect_unchanged([None, h0t], reply["args"], "find_fixed_points")
     want = ref.find_fixed_points(identity, h0t,
                                  n_iter=0, q_tol=0.125, unique_tol=0.25)
-    got_np = as_numpy(got, what)
+    got_np = _points(got, len(h0), 2, what)
     expect_shape(got_np, tuple(want.shape), what + " (number of points kept)")
     expect_close(_rows_sorted(got_np), _rows_sorted(want.numpy()),
                  what + " (compared as a set of points)", rtol=0, atol=1e-12)
@@ -91,8 +115,8 @@ def find_fixed_points(sub, ref):
     what = ("find_fixed_points(F, h0, n_iter=1, lr=0.02, q_tol=0.1249, unique_tol=0.01) with "
             "F(h) = h from 3 starts where q = 0.125, just above q_tol: with n_iter=1 one "
             "optimisation step is taken, which lowers q below q_tol")
-    got = as_numpy(sub.call("find_fixed_points", ident, starts, n_iter=1, lr=0.02,
-                            q_tol=0.1249, unique_tol=0.01), what)
+    got = _points(sub.call("find_fixed_points", ident, starts, n_iter=1, lr=0.02,
+                           q_tol=0.1249, unique_tol=0.01), len(starts), 2, what)
     expect(got.ndim == 2 and got.shape[1] == 2 and len(got) >= 1,
            f"{what}: expected at least one point, got an array of shape {got.shape}")
     expect(bool(np.all(0.5 * np.sum(got ** 2, axis=-1) < 0.1249)),
@@ -109,7 +133,7 @@ def find_fixed_points(sub, ref):
             "on a 2-D field with 9 known fixed points, from 36 starts within about 0.1 of them")
     got = sub.call("find_fixed_points", fx, tensor(starts), n_iter=2000, lr=0.02, q_tol=1e-4,
                    unique_tol=0.1, timeout=120)
-    got_np = as_numpy(got, what)
+    got_np = _points(got, len(starts), 2, what)
     expect(got_np.ndim == 2 and got_np.shape[1] == 2,
            f"{what}: expected a tensor of shape (M, 2), got {got_np.shape}")
     q = 0.5 * np.sum(f(tensor(got_np)).numpy() ** 2, axis=-1)
