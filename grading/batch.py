@@ -4,14 +4,16 @@
         [--out grades/00_introduction] [--assignment 00_introduction] [--jobs 2] [--timeout 600]
 
 SUBMISSIONS is one of
-- a Gradescope export ("Download Submissions", unzipped): one ``submission_metadata.yml``
-  at the top naming the submitters of each ``submission_<id>/`` folder;
+- a Gradescope export ("Download Submissions"): the ``.zip`` itself, or the folder unzip
+  makes; its ``submission_metadata.yml`` (at the top, or one folder down as unzip puts
+  it) names the submitters of each ``submission_<id>/`` folder beside it;
 - nbgrader's ``submitted/`` folder: ``submitted/<student>/<assignment>/<assignment>.ipynb``
   (only the assignment being graded is read: other assignments' notebooks are ignored);
 - a folder of notebooks, one per student, named after the student.
 The assignment is ``--assignment``, else the autograder zip's name.  Each submission is
 graded by ``otter run`` in its own process with a time limit, so a broken submission
-cannot stop the batch.  Writes ``gradebook.csv`` (one row per submission: student, email,
+cannot stop the batch.  Finding no submission, or none with a notebook, is an error
+(exit status 2, nothing written): an export is never graded empty.  Writes ``gradebook.csv`` (one row per submission: student, email,
 SID, submission, one column per question, total) and ``feedback/<student>.txt`` into
 ``--out``, by default ``grades/<assignment>`` in the current folder: in the course folder
 git ignores ``grades/`` (student names, emails and scores never reach the repository); an
@@ -19,11 +21,14 @@ git ignores ``grades/`` (student names, emails and scores never reach the reposi
 """
 
 import argparse
+import contextlib
 import csv
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -61,6 +66,50 @@ def _gradescope_export(folder):
     return subs
 
 
+class NoSubmissions(Exception):
+    """SUBMISSIONS holds nothing to grade (the message says what was looked for)."""
+
+
+def _visible_dirs(folder):
+    return sorted(d for d in os.listdir(folder) if not d.startswith((".", "__MACOSX"))
+                  and os.path.isdir(os.path.join(folder, d)))
+
+
+def gradescope_root(folder):
+    """The folder of a Gradescope export holding ``submission_metadata.yml``: ``folder``
+    itself or, as unzipping Gradescope's zip makes it, one folder down; None when there
+    is none.  Two exports side by side are an error (which one to grade?)."""
+    if os.path.exists(os.path.join(folder, GRADESCOPE_METADATA)):
+        return folder
+    found = [os.path.join(folder, d) for d in _visible_dirs(folder)
+             if os.path.exists(os.path.join(folder, d, GRADESCOPE_METADATA))]
+    if len(found) > 1:
+        raise NoSubmissions(f"{folder} holds several Gradescope exports "
+                            f"({', '.join(os.path.basename(f) for f in found)}): give one of them")
+    return found[0] if found else None
+
+
+@contextlib.contextmanager
+def opened(path):
+    """The folder to read submissions from: ``path`` itself, or a ``.zip`` (a Gradescope
+    export as downloaded) extracted into a temporary folder outside the course, removed
+    on exit."""
+    if os.path.isdir(path):
+        yield path
+        return
+    if not os.path.exists(path):
+        raise NoSubmissions(f"{path}: no such file or folder")
+    if not zipfile.is_zipfile(path):
+        raise NoSubmissions(f"{path} is neither a folder nor a zip file")
+    tmp = tempfile.mkdtemp(prefix="rnncourse-export-")
+    try:
+        with zipfile.ZipFile(path) as z:
+            z.extractall(tmp)   # member names are sanitised: nothing lands outside tmp
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _nbgrader_submitted(folder, assignment):
     """Submissions in nbgrader's layout, or None if ``folder`` is not laid out so."""
     if not assignment:
@@ -85,7 +134,8 @@ def _nbgrader_submitted(folder, assignment):
 def find_submissions(folder, assignment=None):
     """The submissions in ``folder`` (see the module's docstring), sorted by student:
     dicts with ``student``, ``email``, ``sid``, ``submission``, ``notebook``, ``error``."""
-    subs = _gradescope_export(folder)
+    export = gradescope_root(folder)
+    subs = _gradescope_export(export) if export else None
     if subs is None:
         subs = _nbgrader_submitted(folder, assignment)
     if subs is None:
@@ -103,6 +153,27 @@ def find_submissions(folder, assignment=None):
         else:
             seen[key] = 1
         s["key"] = key
+    return subs
+
+
+def expected_layouts(assignment):
+    return ("a Gradescope export (its .zip, or the folder unzip makes, with "
+            f"{GRADESCOPE_METADATA} at the top or one folder down), nbgrader's submitted/ "
+            f"(<student>/{assignment}/{assignment}.ipynb) or a folder of notebooks "
+            "named after the students")
+
+
+def gradable_submissions(folder, assignment, shown=None):
+    """:func:`find_submissions`, raising :class:`NoSubmissions` when there is none or
+    none of them holds a notebook (``shown``: the path named in the message)."""
+    shown = shown or folder
+    subs = find_submissions(folder, assignment)
+    if not subs:
+        raise NoSubmissions(f"no submission found in {shown}; expected "
+                            + expected_layouts(assignment))
+    if not any(s["notebook"] for s in subs):
+        raise NoSubmissions(f"{len(subs)} submission(s) in {shown} but not one notebook "
+                            f"among them; expected " + expected_layouts(assignment))
     return subs
 
 
@@ -176,7 +247,16 @@ def main(argv=None):
 
     assignment = args.assignment or os.path.splitext(os.path.basename(args.autograder))[0]
     out = args.out or os.path.join("grades", assignment)
-    subs = find_submissions(args.submissions, assignment)
+    try:
+        with opened(args.submissions) as folder:
+            subs = gradable_submissions(folder, assignment, shown=args.submissions)
+            return grade_all(args, assignment, subs, out)
+    except NoSubmissions as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def grade_all(args, assignment, subs, out):
     questions = questions_of(args.autograder)
     warn_if_tracked(out, "the gradebook and feedback (student names, emails, scores)")
     os.makedirs(os.path.join(out, "feedback"), exist_ok=True)

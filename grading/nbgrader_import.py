@@ -3,11 +3,12 @@
     python -m grading.nbgrader_import SUBMISSIONS ASSIGNMENT [--course .]
 
 ``nbgrader collect`` needs an nbgrader exchange (JupyterHub).  Without one, submissions
-come from Gradescope ("Download Submissions", unzipped) or as a folder of notebooks
-named after the students; this copies each one to
+come from Gradescope ("Download Submissions": the ``.zip`` itself or the folder unzip
+makes) or as a folder of notebooks named after the students; this copies each one to
 ``submitted/<student>/<ASSIGNMENT>/<ASSIGNMENT>.ipynb``, where ``nbgrader autograde``
 and the formgrader find it.  The student id is the submitter's email in a Gradescope
-export (several submitters: the first one's), else the notebook's name.
+export (several submitters: the first one's), else the notebook's name.  Finding no
+submission, or none with a notebook, is an error (exit status 2, nothing copied).
 """
 
 import argparse
@@ -16,7 +17,7 @@ import re
 import shutil
 import sys
 
-from .batch import find_submissions, warn_if_tracked
+from .batch import NoSubmissions, gradable_submissions, opened, warn_if_tracked
 
 
 def student_id(sub):
@@ -26,20 +27,24 @@ def student_id(sub):
 
 
 def import_submissions(source, assignment, course="."):
-    """Copy the submissions in ``source`` into ``course/submitted``; return
-    ``[(student_id, path or None)]`` (None: the submission held no notebook)."""
+    """Copy the submissions in ``source`` (a folder or a Gradescope export's ``.zip``)
+    into ``course/submitted``; return ``[(student_id, path or None)]`` (None: the
+    submission held no notebook).  Raises :class:`grading.batch.NoSubmissions` when
+    there is nothing to import."""
     done = []
-    warn_if_tracked(os.path.join(course, "submitted"), "the students' notebooks")
-    for sub in find_submissions(source, assignment):
-        sid = student_id(sub)
-        if not sub["notebook"]:
-            done.append((sid, None))
-            continue
-        dest = os.path.join(course, "submitted", sid, assignment)
-        os.makedirs(dest, exist_ok=True)
-        path = os.path.join(dest, assignment + ".ipynb")
-        shutil.copy(sub["notebook"], path)
-        done.append((sid, path))
+    with opened(source) as folder:
+        subs = gradable_submissions(folder, assignment, shown=source)
+        warn_if_tracked(os.path.join(course, "submitted"), "the students' notebooks")
+        for sub in subs:
+            sid = student_id(sub)
+            if not sub["notebook"]:
+                done.append((sid, None))
+                continue
+            dest = os.path.join(course, "submitted", sid, assignment)
+            os.makedirs(dest, exist_ok=True)
+            path = os.path.join(dest, assignment + ".ipynb")
+            shutil.copy(sub["notebook"], path)
+            done.append((sid, path))
     return done
 
 
@@ -49,8 +54,15 @@ def main(argv=None):
     parser.add_argument("assignment")
     parser.add_argument("--course", default=".", help="the course folder (default: here)")
     args = parser.parse_args(argv)
-    for sid, path in import_submissions(args.submissions, args.assignment, args.course):
+    try:
+        done = import_submissions(args.submissions, args.assignment, args.course)
+    except NoSubmissions as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for sid, path in done:
         print(f"{sid}: {path or 'no notebook in this submission (skipped)'}")
+    print(f"imported {sum(1 for _, p in done if p)} of {len(done)} submissions into "
+          f"{os.path.join(args.course, 'submitted')}")
     return 0
 
 
