@@ -6,7 +6,8 @@ Per assignment: execution time of the solution notebook, ``otter run`` time of t
 solution with the real autograder (wall and CPU of the whole process tree), peak
 memory of that process tree, and the quality figures of
 ``tools/quality/q<NN>_*.py``.  Writes ``benchmarks/latest.json`` and
-``benchmarks/latest.md`` (its table also into the README), and prints the change against the previous run (kept as
+``benchmarks/latest.md`` (its table also into the README; ``--only NAME`` replaces that
+assignment's row and keeps the others), and prints the change against the previous run (kept as
 ``benchmarks/previous.json``) so that a regression shows.
 
 Memory is the peak over time of the tree's summed PSS (proportional set size): each
@@ -209,6 +210,17 @@ def compare(rows, previous):
                 print(f"{r['assignment']:30s} {key:22s} {o[key]:>8} -> {r[key]:>8} ({change:+.0%}){flag}")
 
 
+def merge_rows(previous, rows, order=()):
+    """The latest rows: ``previous`` with each assignment in ``rows`` replaced (or added),
+    so that ``--only NAME`` updates its row and keeps the others; in ``order`` (the
+    manifest's), assignments it does not list last."""
+    merged = {r["assignment"]: r for r in previous}
+    merged.update({r["assignment"]: r for r in rows})
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(merged.values(), key=lambda r: (rank.get(r["assignment"], len(rank)),
+                                                 r["assignment"]))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only")
@@ -221,18 +233,19 @@ def main(argv=None):
         rows.append(bench(name, with_quality=not args.skip_quality))
     os.makedirs(OUT, exist_ok=True)
     latest = os.path.join(OUT, "latest.json")
+    previous = []
     if os.path.exists(latest):
         with open(latest) as f:
             previous = json.load(f)["rows"]
         shutil.copy(latest, os.path.join(OUT, "previous.json"))
         compare(rows, previous)
+    rows = merge_rows(previous, rows, [a.name for a in available(ROOT)])
     with open(latest, "w") as f:
         json.dump({"date": time.strftime("%Y-%m-%d %H:%M"), "rows": rows}, f, indent=1)
     text = markdown(rows)
     with open(os.path.join(OUT, "latest.md"), "w") as f:
         f.write(text)
-    if not args.only:
-        update_readme(text)
+    update_readme(text)
     print(text)
     return 0
 
