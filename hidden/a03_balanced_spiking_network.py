@@ -472,16 +472,29 @@ def reservoir(sub, ref):
            "reservoir_predict must be causal: its prediction at time t may depend on "
            "u_seq[:t+1] only, but two held-out series that agree up to a time t0 and "
            f"differ afterwards got predictions that differ before t0 (by up to {gap:.2e})")
-    # The network must do the work: silence it, then change its neurons.
+    # ... at a horizon of one sample: a small displacement at the cut rarely changes a spike
+    # at that very sample, so a prediction reading the spikes one sample ahead (a centred
+    # smoothing of the traces) would pass the pair.  The series cut at t0 has nothing after
+    # t0 - 1 at all: its predictions must be those of the whole series, the last one too.
+    what_cut = (f"reservoir_predict(u_seq[:{cut}]) (the same held-out series, ending at "
+                f"t0 = {cut})")
+    p_c = _predict(sub, u_a[:cut], what_cut)
+    gap = float(np.max(np.abs(p_c - p_a[:cut]))) if np.all(np.isfinite(p_c)) else np.inf
+    last = float(np.max(np.abs(p_c[-1] - p_a[cut - 1]))) if np.isfinite(gap) else np.inf
+    expect(gap <= RESERVOIR_CAUSAL_TOL,
+           "reservoir_predict must be causal: its prediction at time t may depend on "
+           "u_seq[:t+1] only (not on the input or the spikes at t+1), but on a held-out "
+           f"series and on the same series ending at t0 = {cut} its predictions up to t0 - 1 "
+           f"differ by up to {gap:.2e} (at t0 - 1: {last:.2e})")
+    # The network must do the work: silence it, then change its neurons.  Only predictions
+    # the grader can score count: a call that raises or returns NaN/inf under a stand-in
+    # neuron shows nothing about the network (a predictor may raise when it notices the
+    # swap), so it fails the question.
     silent_what = (f"{what}, with the neurons (reservoir_neuron and lif_step) replaced during "
                    "the call by a neuron that never fires")
-    try:
-        silent = {name: Fixture("silent_lif") for name in NEURON_NAMES}
-        p_s = _predict(sub, u_a, silent_what, swap=silent)
-        finite = bool(np.all(np.isfinite(p_s)))
-        err_s = ref.spiking.one_step_error(p_s, u_a, washout) if finite else float("inf")
-    except StudentError:
-        err_s = float("inf")     # it cannot predict without spikes: it needs the network
+    silent = {name: Fixture("silent_lif") for name in NEURON_NAMES}
+    p_s = _probe_predict(sub, u_a, silent_what, silent)
+    err_s = ref.spiking.one_step_error(p_s, u_a, washout)
     expect(err_s > RESERVOIR_MAX_ERROR,
            f"{silent_what}: the error is still {err_s:.4f} (with the network running: "
            f"{errors[0]:.4f}); without spikes it must be above the threshold "
@@ -489,14 +502,27 @@ def reservoir(sub, ref):
            "its neurons advanced by the notebook's reservoir_neuron or lif_step (see the notebook)")
     probe_what = (f"{what}, with the neurons (reservoir_neuron and lif_step) replaced during "
                   "the call by another spiking neuron (different leak and gain)")
-    try:
-        probe = {name: Fixture("probe_lif", leak=RESERVOIR_PROBE[0], gain=RESERVOIR_PROBE[1])
-                 for name in NEURON_NAMES}
-        p_p = _predict(sub, u_a, probe_what, swap=probe)
-        change = _rms(p_p[washout:], p_a[washout:]) if np.all(np.isfinite(p_p)) else np.inf
-    except StudentError:
-        change = float("inf")
+    probe = {name: Fixture("probe_lif", leak=RESERVOIR_PROBE[0], gain=RESERVOIR_PROBE[1])
+             for name in NEURON_NAMES}
+    p_p = _probe_predict(sub, u_a, probe_what, probe)
+    change = _rms(p_p[washout:], p_a[washout:])
     expect(change >= RESERVOIR_MIN_CHANGE,
            f"{probe_what}: the predictions changed by only {change:.4f} (RMS); they must "
            "depend on the spikes of the network, its neurons advanced by the notebook's "
            "reservoir_neuron or lif_step")
+
+
+def _probe_predict(sub, u, what, swap):
+    """Predictions with the neurons swapped, which must be finite numbers: the grader
+    scores them itself, never the submission's reaction to the swap."""
+    try:
+        p = _predict(sub, u, what, swap=swap)
+    except StudentError as e:
+        raise CheckFailed(f"{what}: the call {e}; with its neurons replaced the reservoir must "
+                          "still run and predict (from whatever spikes the neurons give), so "
+                          "that the grader can see the spiking network does the work") from None
+    expect(bool(np.all(np.isfinite(p))),
+           f"{what}: the predictions contain NaN or inf; with its neurons replaced the "
+           "reservoir must still predict finite numbers (from whatever spikes the neurons "
+           "give), so that the grader can see the spiking network does the work")
+    return p

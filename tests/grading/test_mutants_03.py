@@ -462,6 +462,13 @@ NON_CAUSAL = {
     "peeks a little": "def reservoir_predict(u_seq):\n"
                       "    ahead = torch.cat([u_seq[1:], u_seq[-1:]])\n"
                       "    return (0.99 * model(u_seq) + 0.01 * ahead.double()).float()",
+    # reads a thresholded feature one sample ahead, as a centred smoothing of spike traces
+    # does: a small displacement of the input at t+1 rarely crosses a threshold at t+1
+    # itself, so two series that part at t+1 rarely tell (issue 24)
+    "thresholds one ahead": "def reservoir_predict(u_seq):\n"
+                            "    q = torch.round(u_seq.double() * 4) / 4\n"
+                            "    ahead = torch.cat([q[1:], q[-1:]])\n"
+                            "    return (0.98 * model(u_seq) + 0.02 * ahead).float()",
 }
 
 
@@ -472,27 +479,96 @@ def test_non_causal_predictors_get_zero(name, baselines):
     assert "must be causal" in message, message
 
 
-@pytest.mark.slow
-def test_a_spiking_reservoir_passes_and_a_norse_only_one_does_not(solutions):
-    """The protections do not reject the real thing: lib's reservoir driven through the
-    namespace's lif_step passes; the same reservoir bypassing lif_step fails."""
+# Issue 24: the submission's reaction to a swapped neuron is never evidence that the
+# network does the work.  A predictor that runs no network and raises (or returns NaN) when
+# it notices the swap got the reservoir's points.
+NOTICES_THE_SWAP = {
+    "raises": "    raise RuntimeError('not my neuron')",
+    "NaN": "    return torch.full_like(u_seq, float('nan'))",
+    "raises, silent neuron only": "    if lif_step(torch.zeros(1), torch.full((1,), 20.0))[0].sum() == 0:\n"
+                                  "        raise RuntimeError('no spikes')\n"
+                                  "    return torch.roll(model(u_seq).float(), 1, 0)",
+}
+
+
+@pytest.mark.parametrize("name", list(NOTICES_THE_SWAP))
+def test_a_predictor_that_notices_the_swap_gets_zero(name, baselines, solutions):
+    body = ("_mine = (lif_step, globals().get('reservoir_neuron'))\n"
+            "def reservoir_predict(u_seq):\n"
+            "    if (lif_step, globals().get('reservoir_neuron')) != _mine:\n"
+            f"    {NOTICES_THE_SWAP[name].replace(chr(10), chr(10) + '    ')}\n"
+            "    return model(u_seq).float()")
+    lif = _namespace(solutions)["lif_step"]
+    ns = _reservoir_ns(body, model=baselines["linear AR(3)"], lif_step=lif,
+                       reservoir_neuron=lif)
+    message = _check(ns, "reservoir")
+    assert message != "passed"
+    assert "neurons (reservoir_neuron and lif_step) replaced" in message, message
+    assert "the spiking network does the work" in message, message
+
+
+def test_the_one_sample_causality_probe_is_needed(baselines):
+    """The pair of series alone (parting at t0 by a small displacement) misses a look-ahead
+    of a thresholded feature: the series cut at t0 catches it."""
+    module = importlib.import_module(HIDDEN)
+    ref = importlib.import_module("lib")
+    u_a, u_b, cut = module._held_out_pair(ref, module.RESERVOIR_SAMPLES, 100)
+    q = lambda u: np.round(u * 4) / 4                   # noqa: E731
+    assert np.array_equal(q(u_a[cut]), q(u_b[cut]))      # no threshold crossed at t0
+    ns = _reservoir_ns(NON_CAUSAL["thresholds one ahead"], model=baselines["linear AR(3)"])
+    message = _check(ns, "reservoir")
+    assert "must be causal" in message and "ending at t0" in message, message
+
+
+@pytest.fixture(scope="module")
+def spiking_reservoir():
+    """lib's reservoir fitted on the task's training data."""
     from lib import spiking as S
     from lib.task import lorenz_task
     task = lorenz_task()
     u = (task["traj"] - task["train_mean"]) / task["train_std"]
-    res = S.fit_reservoir(torch.tensor(u[:len(task["train"])], dtype=torch.float32))
-    ns = _namespace(solutions)
+    return S.fit_reservoir(torch.tensor(u[:len(task["train"])], dtype=torch.float32))
+
+
+def _spiking_predict(res, ns, smooth=None):
+    """``reservoir_predict`` of ``res`` with its neurons advanced by the namespace's
+    ``lif_step`` (looked up per call, so the grader's swap reaches it); ``smooth`` maps the
+    spike traces before the readout."""
+    from lib import spiking as S
 
     def predict(u_seq):
         step = lambda *a, **k: ns["lif_step"](*a, **k)  # noqa: E731 - looked up per call
         u_seq = torch.as_tensor(u_seq, dtype=torch.float32)
-        feats = S.reservoir_features(S.simulate_reservoir(u_seq, res.W_rec, res.W_in, step=step),
-                                     u_seq)
-        return res.readout(feats)
-    ns.update(reservoir_predict=predict, reservoir_washout=res.washout)
+        traces = S.simulate_reservoir(u_seq, res.W_rec, res.W_in, step=step)
+        return res.readout(S.reservoir_features(smooth(traces) if smooth else traces, u_seq))
+    return predict
+
+
+@pytest.mark.slow
+def test_a_spiking_reservoir_passes_and_a_norse_only_one_does_not(solutions, spiking_reservoir):
+    """The protections do not reject the real thing: lib's reservoir driven through the
+    namespace's lif_step passes; the same reservoir bypassing lif_step fails."""
+    res = spiking_reservoir
+    ns = _namespace(solutions)
+    ns.update(reservoir_predict=_spiking_predict(res, ns), reservoir_washout=res.washout)
     assert _check(ns, "reservoir") == "passed"
     ns["reservoir_predict"] = lambda u_seq: res.predict(u_seq)   # its own copy of lif_step
     assert "neurons (reservoir_neuron and lif_step) replaced" in _check(ns, "reservoir")
+
+
+@pytest.mark.slow
+def test_a_reservoir_reading_the_traces_one_sample_ahead_is_not_causal(solutions,
+                                                                       spiking_reservoir):
+    """Issue 24: centred smoothing of the spike traces (the prediction at t reads the
+    traces at t+1) kept full marks; the series cut at t0 shows it."""
+    def centred(traces):
+        ahead = torch.cat([traces[1:], traces[-1:]])
+        return 0.5 * (traces + ahead)
+    ns = _namespace(solutions)
+    ns.update(reservoir_predict=_spiking_predict(spiking_reservoir, ns, centred),
+              reservoir_washout=spiking_reservoir.washout)
+    message = _check(ns, "reservoir")
+    assert "must be causal" in message and "ending at t0" in message, message
 
 
 # ---- whole notebooks in the sandbox (slow) ----------------------------------------------
