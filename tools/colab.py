@@ -1,6 +1,10 @@
 """The notebooks' set-up cell and Colab badge, written from one place.
 
-    python -m tools.colab            # rewrite the header of every source notebook
+    .venv/bin/python -m tools.colab  # rewrite the header of every source notebook
+
+Idempotent: a notebook whose header already matches the template is not touched, and
+one that changes is written with the formatting Jupyter and nbgrader use (one-space
+indent, non-ASCII kept, keys in their order), so that the only diff is the header.
 
 Every source notebook starts with a markdown cell holding the Colab badge and a code
 cell whose first lines are :func:`setup_code`: on Colab (or wherever a course package
@@ -10,6 +14,7 @@ it does nothing.  Students' bundles and releases are published to the public
 repository ``PUBLIC_REPO`` (reference code and hidden tests never go there).
 """
 
+import json
 import os
 import re
 import sys
@@ -98,27 +103,60 @@ print("course setup:", ("installed " + ", ".join(_missing)) if _missing else "no
 {SETUP_END}'''
 
 
-def apply(path, name):
-    """Put the badge and the set-up block at the top of a source notebook (idempotent)."""
-    nb = nbformat.read(path, as_version=4)
+def _text(source):
+    return "".join(source) if isinstance(source, list) else source
+
+
+def header(nb, name):
+    """``(badge cell source, set-up cell source)`` that the template gives a notebook
+    (``nb``: an nbformat notebook); the badge cell's is None when it has no markdown cell."""
     first_md = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    md = None
     if first_md is not None and "colab-badge.svg" not in first_md.source:
-        first_md.source = badge(name) + "\n\n" + first_md.source
+        md = badge(name) + "\n\n" + first_md.source
     elif first_md is not None:
-        first_md.source = re.sub(r"\[!\[Open In Colab\].*?\)\]\(.*?\)", badge(name), first_md.source)
-    code = next(c for c in nb.cells if c.cell_type == "code")
-    body = code.source
+        md = re.sub(r"\[!\[Open In Colab\].*?\)\]\(.*?\)", lambda _: badge(name), first_md.source)
+    body = next(c for c in nb.cells if c.cell_type == "code").source
     if SETUP_BEGIN in body:
         body = body.split(SETUP_END, 1)[1].lstrip("\n")
-    code.source = setup_code(name, packages_for(imported_modules(nb))) + "\n\n" + body
-    nbformat.write(nb, path)
+    return md, setup_code(name, packages_for(imported_modules(nb))) + "\n\n" + body
+
+
+def dumps(nb_json):
+    """A notebook's JSON as Jupyter and nbgrader write it (nbformat's layout, keys kept in
+    their order: nbformat itself would sort them and reorder nbgrader's metadata)."""
+    return json.dumps(nb_json, indent=1, ensure_ascii=False) + "\n"
+
+
+def apply(path, name):
+    """Put the badge and the set-up block at the top of a source notebook; True when the
+    notebook changed, False (and the file untouched) when it already had them."""
+    with open(path, encoding="utf-8") as f:
+        raw = f.read()
+    md, code = header(nbformat.reads(raw, as_version=4), name)
+    nb = json.loads(raw)
+    cells = nb["cells"]
+    first_md = next((c for c in cells if c["cell_type"] == "markdown"), None)
+    first_code = next(c for c in cells if c["cell_type"] == "code")
+    changed = False
+    for cell, new in ((first_md, md), (first_code, code)):
+        if cell is not None and new is not None and _text(cell["source"]) != new:
+            cell["source"] = new.splitlines(keepends=True)
+            changed = True
+    if changed:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(dumps(nb))
+    return changed
 
 
 def main():
     from tools.assignments import available
-    for a in available(ROOT):
-        apply(a.notebook(ROOT), a.name)
-        print("updated", a.name)
+    names = [a.name for a in available(ROOT)]
+    updated = [a.name for a in available(ROOT) if apply(a.notebook(ROOT), a.name)]
+    for name in updated:
+        print("updated", name)
+    print(f"{len(updated)} of {len(names)} source notebooks updated"
+          + ("" if updated else ": every header already matches the template"))
 
 
 if __name__ == "__main__":
