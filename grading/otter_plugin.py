@@ -15,6 +15,10 @@ changes that without changing Otter's interface (``otter run``, Gradescope's
    and its points.  ``after_grading`` writes each question's verdict into Otter's results
    (its test cases' outcomes and message, and ``results.update_score``), so Gradescope
    shows one line per question with its score and message, as for any Otter test.
+3. The feedback policy (``feedback`` in the plugin's configuration, :mod:`grading.feedback`)
+   decides what ``results.json`` shows the student before the results are released:
+   under ``after_due_date`` and ``after_publish`` one neutral line per question and no
+   total (``after_grading`` makes Otter's results apply it when Otter writes them).
 """
 
 import os
@@ -23,18 +27,31 @@ import tempfile
 
 import nbformat
 from otter.plugins import AbstractOtterPlugin
+from otter.test_files import GradingResults
 
+from .feedback import apply_policy, check_policy
 from .isolation import MachineryError
 from .launch import run_grader
-from .otter_tests import GRADED_MESSAGE
 from .records import Job
 
 SECRET_DIRS = ("lib", "hidden")
 
 
+class PolicyResults(GradingResults):
+    """Otter's results that write Gradescope's dictionary as the course's feedback
+    policy (``feedback_policy``) shows it; Otter writes ``results.json`` from
+    ``to_gradescope_dict``, after every plugin event."""
+    feedback_policy = "immediate"
+
+    def to_gradescope_dict(self, ag_config):
+        return apply_policy(super().to_gradescope_dict(ag_config), self.feedback_policy)
+
+
 class TrustedGrading(AbstractOtterPlugin):
     """Config keys: ``hidden_module`` (importable name), ``public_files`` (list),
-    ``preload`` (public packages the notebook imports, shared by the workers)."""
+    ``preload`` (public packages the notebook imports, shared by the workers),
+    ``feedback`` (the feedback policy, :data:`grading.feedback.POLICIES`; default
+    ``"immediate"``)."""
 
     def before_execution(self, submission):
         cfg = self.plugin_config or {}
@@ -67,6 +84,10 @@ class TrustedGrading(AbstractOtterPlugin):
             raise MachineryError("the sandboxed grader did not run before Otter's tests "
                                  "(before_execution was not called); not graded")
         record_verdicts(results, verdicts)
+        policy = check_policy((self.plugin_config or {}).get("feedback", "immediate"))
+        if isinstance(results, GradingResults) and policy != "immediate":
+            results.__class__ = PolicyResults
+            results.feedback_policy = policy
 
     def generate_report(self):
         report = getattr(self, "_report", None)
@@ -83,10 +104,8 @@ class TrustedGrading(AbstractOtterPlugin):
 
 def record_verdicts(results, verdicts):
     """Write ``verdicts`` (:class:`grading.records.Verdict`, one per question) into Otter's
-    ``GradingResults``: in each question's test file, the cases with points pass or fail
-    as the verdict says, failing ones carry its message; the 0-point case of the
-    after-publishing policy only says the question was graded; the file's score is the
-    verdict's.  A question without a verdict, a verdict without a test file or points
+    ``GradingResults``: in each question's test file, the cases pass or fail as the
+    verdict says, failing ones carry its message; the file's score is the verdict's.  A question without a verdict, a verdict without a test file or points
     that disagree is the grader's failure: :class:`MachineryError`, nothing is scored."""
     from otter.test_files.abstract_test import TestCaseResult
     by_name = {v.name: v for v in verdicts}
@@ -101,8 +120,6 @@ def record_verdicts(results, verdicts):
             raise MachineryError(f"{name}: the test file is worth {test_file.possible} points, "
                                  f"the grader's question {verdict.max_score}; not graded")
         test_file.test_case_results = [
-            TestCaseResult(test_case=case, passed=True, message=GRADED_MESSAGE)
-            if case.points == 0 else
             TestCaseResult(test_case=case, passed=verdict.passed,
                            message=None if verdict.passed else verdict.message)
             for case in test_file.test_cases]

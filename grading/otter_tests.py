@@ -5,19 +5,15 @@ before Otter runs its tests, and :func:`grading.otter_plugin.record_verdicts` (t
 plugin's ``after_grading``) writes the verdict into Otter's results.  Run without the
 plugin, every case fails with :data:`NOT_GRADED`, so such a zip awards no point.
 
-Two visibilities (the course's feedback policy, ``tools/course_config.py``):
-
-- immediate: one public test case with all the points: Gradescope shows the score and
-  the grader's message at once (with ``show_all_public``);
-- after publishing: a 0-point public case that only says the question was graded, and
-  a hidden case with all the points, the score and the message, which Gradescope shows
-  once grades are published (with ``show_hidden``).
+One public test case per question, with all its points.  What the student sees of it,
+and when, is the course's feedback policy (``tools/course_config.py``), which the
+plugin applies to the results Otter writes (:mod:`grading.feedback`): the test files are
+the same under every policy.
 """
 
 import textwrap
 
 NOT_GRADED = "not graded: the course's Otter plugin (grading.otter_plugin) gave no verdict"
-GRADED_MESSAGE = "graded; the score and message appear when grades are published"
 
 HEADER = '''"""Question {name!r}: graded in the sandbox; grading.otter_plugin writes in its verdict."""
 from otter.test_files import test_case
@@ -26,33 +22,17 @@ OK_FORMAT = False
 
 name = {name!r}
 points = {points!r}
-'''
 
-IMMEDIATE = '''
 
 @test_case(points={points!r}, hidden=False)
 def verdict():
     raise AssertionError({not_graded!r})
 '''
 
-AFTER_PUBLISH = '''
 
-@test_case(points=0, hidden=False, success_message={graded!r})
-def graded():
-    raise AssertionError({not_graded!r})
-
-
-@test_case(points={points!r}, hidden=True)
-def verdict():
-    raise AssertionError({not_graded!r})
-'''
-
-
-def question_file_source(name, points, after_publish=False):
+def question_file_source(name, points):
     """The source of question ``name``'s test file, worth ``points``."""
-    body = AFTER_PUBLISH if after_publish else IMMEDIATE
-    return (HEADER + body).format(name=name, points=points, not_graded=NOT_GRADED,
-                                  graded=GRADED_MESSAGE)
+    return HEADER.format(name=name, points=points, not_graded=NOT_GRADED)
 
 
 def verdict_message(output):

@@ -213,17 +213,18 @@ def reference_modules(name, root=ROOT):
 def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
     """Lay out what ``otter generate`` zips: the questions' test files, reference, hidden checks,
     the grading harness and the assignment's public files."""
+    from grading.feedback import check_policy
     from grading.otter_tests import question_file_source
     from tools.course_config import feedback_policy
     spec = by_name(name)
-    after_publish = (feedback or feedback_policy(name)) == "after_publish"
+    policy = check_policy(feedback or feedback_policy(name))
     stage = os.path.join(stage_root or os.path.join(root, "build", "autograder"), name)
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(os.path.join(stage, "tests"))
     points = spec.points()
     for question, value in points.items():
         with open(os.path.join(stage, "tests", question + ".py"), "w", encoding="utf-8") as f:
-            f.write(question_file_source(question, value, after_publish=after_publish))
+            f.write(question_file_source(question, value))
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     os.makedirs(os.path.join(stage, "lib"))
     for ref_module in ["__init__", *reference_modules(name, root)]:
@@ -245,17 +246,18 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
         f.write(autograder_requirements(root))
     config = {
         "lang": "python",
+        # Feedback policy (tools/course_config.py, grading/feedback.py): the plugin
+        # writes it into results.json: "immediate" shows each question's score and
+        # message at once; "after_due_date" / "after_publish" show one neutral line per
+        # question and no total until Gradescope releases the results.  Messages say
+        # what was checked, never the reference or the expected values.
         "plugins": [{"grading.otter_plugin.TrustedGrading": {
             "hidden_module": spec.hidden, "public_files": spec.public,
-            "preload": list(spec.preload)}}],
+            "preload": list(spec.preload), "feedback": policy}}],
         "pdf": False,
         "show_stdout": False,
-        # Feedback policy (tools/course_config.py): "immediate" test files are public, so
-        # students see each question's score and message at once; "after_publish" ones
-        # keep them in a hidden case that Gradescope shows once grades are published.
-        # Messages say what was checked, never the reference or the expected values.
-        "show_all_public": not after_publish,
-        "show_hidden": after_publish,
+        "show_all_public": True,
+        "show_hidden": False,
         "print_summary": True,
         "points_possible": sum(points.values()),
     }
