@@ -61,6 +61,8 @@ def simulate(sub, ref):
 
     def attempt(swap, expected):
         got, reply = sub.call("simulate", fx, x0, 0.03, 7, swap=swap, return_args=True)
+        expect(isinstance(got, np.ndarray),
+               f"{what}: expected a NumPy array of shape (8, 2, 3), got {type(got).__name__}")
         expect_shape(got, (8, 2, 3), what)
         expect_close(got, expected, what + ": row 0 must be x0 and row k+1 one rk4_step "
                      "from row k", rtol=1e-9, atol=1e-12)

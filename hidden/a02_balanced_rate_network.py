@@ -200,6 +200,25 @@ def balanced_weights(sub, ref):
            f"{what}: excitatory neuron i never receives input from inhibitory neuron "
            "n_exc + i (or inhibitory neuron n_exc + i from excitatory neuron i): only the "
            "neuron itself is excluded, within its own population")
+    # every presynaptic neuron is a possible partner of every other neuron: here each is
+    # expected to reach 16 to 25 of the 50 E and of the 40 I neurons (a column without any
+    # target in a population has a probability below 1e-9), so a neuron excluded from the
+    # candidates of a whole population (the "without myself" step applied to the wrong
+    # block) shows as a column with no target there
+    n_exc, n_inh, K = 50, 40, 20
+    what = f"balanced_weights({n_exc}, {n_inh}, K={K}, J=1, g=1.5, generator)"
+    W = sub.call("balanced_weights", n_exc, n_inh, K, 1.0, 1.5, SeededGenerator(61))
+    W = _check_structure(W, n_exc, n_inh, K, 1.0, 1.5, what, default)
+    N = n_exc + n_inh
+    for rows, post in ((slice(0, n_exc), "excitatory"), (slice(n_exc, N), "inhibitory")):
+        targets = (W[rows] != 0).sum(dim=0)
+        for cols, pre in ((range(0, n_exc), "excitatory"), (range(n_exc, N), "inhibitory")):
+            lonely = [j for j in cols if int(targets[j]) == 0]
+            expect(not lonely,
+                   f"{what}: {pre} neuron {lonely[0] if lonely else ''} is never chosen as a "
+                   f"partner by any {post} neuron; every neuron other than the postsynaptic "
+                   "one itself must be a possible partner (the neuron itself is excluded "
+                   "within its own population only)")
     other = _other_float(default)
     with _DefaultDtype(sub, other):
         W = sub.call("balanced_weights", 9, 6, 2, 1.0, 2.0, SeededGenerator(3))
@@ -464,15 +483,15 @@ def ei_closed_loop(sub, ref):
         P = {k: tensor(v, dtype) for k, v in params.items()}
         xt, rt = tensor(x0, dtype), tensor(r0, dtype)
         lib_m = _lib_eirnn(ref, P, n_in, n_exc, n_inh, n_in, tau_E, tau_I, dt, dtype)
-        x_ref = xt.clone().requires_grad_(True)
-        want = ref.ei_closed_loop(lib_m, x_ref, rt, n_steps)
-        want_grad = torch.autograd.grad(want.sum(), x_ref)[0]
-        x_probe = xt.clone().requires_grad_(True)
+        x_ref, r_ref = xt.clone().requires_grad_(True), rt.clone().requires_grad_(True)
+        want = ref.ei_closed_loop(lib_m, x_ref, r_ref, n_steps)
+        want_grad = torch.autograd.grad(want.sum(), (x_ref, r_ref))
+        x_probe, r_probe = xt.clone().requires_grad_(True), rt.clone().requires_grad_(True)
         Wd = tensor(W, dtype)
         probe = _probe_closed_loop(Wd, P["W_in"], P["b"], P["readout.weight"],
-                                   P["readout.bias"], n_exc, tau_E, dt, scale, x_probe, rt,
+                                   P["readout.bias"], n_exc, tau_E, dt, scale, x_probe, r_probe,
                                    n_steps)
-        probe_grad = torch.autograd.grad(probe.sum(), x_probe)[0]
+        probe_grad = torch.autograd.grad(probe.sum(), (x_probe, r_probe))
         shell = Fixture("eirnn_shell", W_rec=Wd, W_rec_raw=P["W_rec_raw"], W_in=P["W_in"], b=P["b"],
                         readout_weight=P["readout.weight"], readout_bias=P["readout.bias"],
                         n_exc=n_exc, n_inh=n_inh, tau_E=tau_E, tau_I=tau_I, dt=dt,
@@ -480,7 +499,7 @@ def ei_closed_loop(sub, ref):
         model = shell
         if not fallback:
             try:
-                got, reply = sub.call("ei_closed_loop", shell, xt, rt, n_steps, grad_wrt=[1],
+                got, reply = sub.call("ei_closed_loop", shell, xt, rt, n_steps, grad_wrt=[1, 2],
                                       return_args=True)
             except StudentError as e:
                 if "AttributeError" not in str(e):
@@ -491,13 +510,13 @@ def ei_closed_loop(sub, ref):
                              dt=dt, keep="cl_model")
             sub.call(model.double if dtype == torch.float64 else model.float)
             sub.set_params(model, P)
-            got, reply = sub.call("ei_closed_loop", model, xt, rt, n_steps, grad_wrt=[1],
+            got, reply = sub.call("ei_closed_loop", model, xt, rt, n_steps, grad_wrt=[1, 2],
                                   return_args=True)
         label = f"{what} in {dtype}"
         expect(_is_tensor(got), f"{label}: expected a tensor, got {type(got).__name__}")
         expect_shape(got, (n_steps, 4, n_in), label)
         expect(got.dtype == dtype, f"{label}: expected dtype {dtype}, got {got.dtype}")
-        grads = reply["grads"][0]
+        grads, grads_r = reply["grads"]
         ok_ref = np.allclose(got.detach().double().numpy(), want.detach().double().numpy(), rtol=rtol,
                              atol=atol)
         ok_probe = (not fallback) and np.allclose(got.detach().double().numpy(),
@@ -510,9 +529,15 @@ def ei_closed_loop(sub, ref):
         expect(grads is not None and _is_tensor(grads),
                f"{label}: the result must be differentiable with respect to x0")
         want_g = want_grad if ok_ref else probe_grad
-        expect_close(grads, want_g.detach(), f"{label}: gradient of the sum of the outputs "
-                                             "with respect to x0", rtol=max(rtol, 1e-6),
+        expect_close(grads, want_g[0].detach(), f"{label}: gradient of the sum of the outputs "
+                                                "with respect to x0", rtol=max(rtol, 1e-6),
                      atol=1e-5 if dtype == torch.float32 else 1e-6)
+        expect(grads_r is not None and _is_tensor(grads_r),
+               f"{label}: the result must be differentiable with respect to r0 (no gradient "
+               "reached the initial rates)")
+        expect_close(grads_r, want_g[1].detach(), f"{label}: gradient of the sum of the "
+                                                  "outputs with respect to r0",
+                     rtol=max(rtol, 1e-6), atol=1e-5 if dtype == torch.float32 else 1e-6)
         expect_unchanged([None, xt, rt], reply["args"], "ei_closed_loop")
 
 

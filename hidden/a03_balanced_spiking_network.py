@@ -174,6 +174,21 @@ def sparse_ei_weights(sub, ref):
     expect(abs(both - p * p) < 5 * np.sqrt(p * p * (1 - p * p) / m),
            f"{what}: W[i, j] and W[j, i] should be present independently (found both in "
            f"a fraction {both:.3f} of pairs, expected about p**2 = {p * p:.3f})")
+    # E and I connections drawn independently: no inhibitory column (row) repeats the
+    # pattern of an excitatory one.  Independent ones share about a fraction p of the
+    # connections of the sparser of the two (at most about half here); a reused draw shares
+    # nearly all of them.
+    M = mask.astype(np.float64)
+    for axis, label in ((0, "column"), (1, "row")):
+        E_part = M[:, :n_exc] if axis == 0 else M[:n_exc].T
+        I_part = M[:, n_exc:] if axis == 0 else M[n_exc:].T
+        shared = E_part.T @ I_part            # connections present in both, per E/I pair
+        fewer = np.minimum(E_part.sum(0)[:, None], I_part.sum(0)[None, :])
+        overlap = float(np.max(shared / np.maximum(fewer, 1)))
+        expect(overlap <= 0.75,
+               f"{what}: an inhibitory {label} repeats {100 * overlap:.0f} % of the "
+               f"connections of an excitatory {label} (independent ones share about "
+               f"{100 * p:.0f} %): every entry, E or I, must be drawn independently")
     W2 = sub.call("sparse_ei_weights", n_exc, n_inh, p, w, g, SeededGenerator(7))
     expect(isinstance(W2, torch.Tensor) and torch.equal(W2, W),
            f"{what}: two calls with generators seeded alike must give the same matrix "
@@ -181,6 +196,19 @@ def sparse_ei_weights(sub, ref):
     W3 = sub.call("sparse_ei_weights", n_exc, n_inh, p, w, g, SeededGenerator(8))
     expect(isinstance(W3, torch.Tensor) and not torch.equal(W3, W),
            f"{what}: generators with different seeds should give different matrices")
+    # drawn from the generator itself: a second call with the same generator continues its
+    # stream (a new matrix), as any draw from a generator does
+    gen = sub.call(Global("torch").Generator, keep="sparse_ei_generator")
+    sub.call(gen.manual_seed, 7)
+    W4 = sub.call("sparse_ei_weights", n_exc, n_inh, p, w, g, gen)
+    W5 = sub.call("sparse_ei_weights", n_exc, n_inh, p, w, g, gen)
+    expect(isinstance(W4, torch.Tensor) and torch.equal(W4, W),
+           f"{what}: with a generator seeded with 7 kept by the grader, the first call must "
+           "give the matrix of a fresh generator seeded with 7")
+    expect(isinstance(W5, torch.Tensor) and not torch.equal(W5, W4),
+           f"{what}: two calls with one generator gave the same matrix: draw the connections "
+           "from the generator (its state advances), not from a new generator seeded with "
+           "its initial seed")
     # p = 1 and p = 0 on a small network: every / no off-diagonal connection.
     for pp in (1.0, 0.0):
         got = sub.call("sparse_ei_weights", 4, 2, pp, 0.5, 3.0, SeededGenerator(3))

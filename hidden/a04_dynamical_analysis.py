@@ -248,6 +248,12 @@ def classify_map_fixed_point(sub, ref):
         (np.diag([-1.25, 3.0]), 0.25, "multipliers -1.25, 3 with tol=0.25"),
         (np.diag([1.3, 0.5]), 0.25, "multipliers 1.3, 0.5 with tol=0.25"),
         (np.diag([0.7, -0.5]), 0.25, "multipliers 0.7, -0.5 with tol=0.25"),
+        # within 1e-8 of the unit circle, outside the default tol: only float64 eigenvalues
+        # tell (float32 rounds 1 +- 5e-9 to 1)
+        (_similar(np.diag([1 - 5e-9, 0.5, 0.3]), 4608), None,
+         "real multipliers 1 - 5e-9, 0.5, 0.3 (default tol 1e-9)"),
+        (_similar(np.diag([1 + 5e-9, 1.5, 2.0]), 4609), None,
+         "real multipliers 1 + 5e-9, 1.5, 2 (default tol 1e-9)"),
     ]
     _expect_classes(sub, ref, "classify_map_fixed_point", "a map", cases)
 
@@ -272,7 +278,18 @@ def lyapunov_spectrum(sub, ref):
     got, reply = sub.call("lyapunov_spectrum", step, x0, 40, dt,
                           jacobian=Fixture("constant_jacobian", A=A), return_args=True)
     expect_unchanged([None, x0], reply["args"], "lyapunov_spectrum")
+    expect(isinstance(got, torch.Tensor),
+           f"{what}: expected a 1-D torch tensor, got {type(got).__name__}")
     expect_close(got, exact, what, rtol=1e-6, atol=1e-9)
+    # the jacobian argument is what the exponents are measured with: one that is not the
+    # step's own (here of another upper-triangular matrix) gives that matrix's exponents
+    B = np.array([[0.25, -0.4, 0.6], [0.0, 3.0, 0.1], [0.0, 0.0, -0.8]])
+    exact_B = np.sort(np.log(np.abs(np.diag(B))))[::-1] / dt
+    got = sub.call("lyapunov_spectrum", step, x0, 40, dt, jacobian=Fixture("constant_jacobian", A=B))
+    expect_close(got, exact_B, "lyapunov_spectrum(step, x0, 40, 0.1, jacobian=J) for the same "
+                 "linear map with a jacobian J(x) = B of another matrix B (upper triangular, "
+                 "diagonal (0.25, 3.0, -0.8)): the exponents must be measured with the "
+                 "jacobian given, not with the step's own", rtol=1e-6, atol=1e-9)
     x0f = tensor([0.3, -0.2, 0.5], torch.float32)
     got = sub.call("lyapunov_spectrum", step, x0f, 25, 0.5)
     expect_close(got, exact * dt / 0.5,

@@ -191,6 +191,16 @@ if bool((m < 1).all()):
 if bool((m > 1).all()):
     return "stable"
 return "saddle\""""),
+        # issue 24: eigenvalues in float32 (1 +- 5e-9 rounds to 1: "non-hyperbolic")
+        fn("classify_map_fixed_point(J, tol=1e-9)", """
+m = torch.linalg.eigvals(torch.as_tensor(J).float()).abs()
+if bool(((m - 1).abs() <= tol).any()):
+    return "non-hyperbolic"
+if bool((m < 1).all()):
+    return "stable"
+if bool((m > 1).all()):
+    return "unstable"
+return "saddle\""""),
     ],
 }
 
@@ -215,6 +225,12 @@ MUTANTS_04["lyapunov_spectrum"] = [
     fn(_SIG, _LYAP.format(transient="0", ret="torch.sort(s / (n_steps * dt), descending=True).values")),
     fn(_SIG, _LYAP.format(transient="n_transient",
                           ret="torch.sort(s / ((n_steps + 1) * dt), descending=True).values")),
+    # issue 24: the jacobian argument ignored (always autograd), and a NumPy array returned
+    fn(_SIG, _LYAP.replace("jac = jacobian if jacobian is not None else (",
+                           "jac = (").format(
+        transient="n_transient", ret="torch.sort(s / (n_steps * dt), descending=True).values")),
+    fn(_SIG, _LYAP.format(transient="n_transient",
+                          ret="torch.sort(s / (n_steps * dt), descending=True).values.numpy()")),
 ]
 
 _SSD = """

@@ -62,6 +62,12 @@ for k in range(n_steps):
     x0[...] = rk4_step(f, x0, dt)
     traj[k + 1] = x0
 return traj"""),
+        # issue 24: a list of rows, not the contract's array
+        fn("simulate(f, x0, dt, n_steps)", """
+rows = [np.asarray(x0, dtype=float)]
+for _ in range(n_steps):
+    rows.append(rk4_step(f, rows[-1], dt))
+return [r.tolist() for r in rows]"""),
     ],
     "lorenz_fixed_points": [
         fn("lorenz_fixed_points(sigma=10.0, rho=28.0, beta=8/3)", """
@@ -142,3 +148,12 @@ def test_wrong_lorenz_rhs_loses_only_its_points(tmp_path):
     assert scores["lorenz_rhs"] == 0
     assert all(s == results[q]["max_score"] for q, s in scores.items() if q != "lorenz_rhs")
     assert "lorenz_rhs" in results["lorenz_rhs"]["message"]
+
+
+def test_simulate_returning_a_list_of_rows_loses_its_points(tmp_path):
+    """Issue 24: the right numbers as a list of rows, not the contract's NumPy array."""
+    path = variant(A, tmp_path, replace={"simulate": MUTANTS["simulate"][3]})
+    scores, results, _ = grade(A, path)
+    lost = {q for q, s in scores.items() if s < results[q]["max_score"]}
+    assert lost == {"simulate"}, {q: results[q]["message"] for q in scores}
+    assert "NumPy array" in results["simulate"]["message"]

@@ -102,6 +102,24 @@ MUTANTS = {
                         c = torch.arange(n); c = c[c != own]
                         W[i, s + c[torch.randperm(len(c), generator=generator)[:K]]] = w
                 return W''',
+        # issue 24: the "without myself" helper applied to the other population's block as
+        # well (it drops that block's last neuron): counts per row, values, diagonal and
+        # reproducibility are right, but the last I neuron never projects to an E neuron
+        # and the last E neuron never to an I neuron
+        "without-myself helper on the wrong block": '''
+            def balanced_weights(n_exc, n_inh, K, J, g, generator):
+                if not 1 <= K <= min(n_exc, n_inh) - 1:
+                    raise ValueError("K")
+                N = n_exc + n_inh
+                W = torch.zeros(N, N)
+
+                def without(cand, i):
+                    return cand[cand != i] if bool((cand == i).any()) else cand[:-1]
+                for i in range(N):
+                    for s, n, w in ((0, n_exc, J / math.sqrt(K)), (n_exc, n_inh, -g * J / math.sqrt(K))):
+                        c = without(torch.arange(s, s + n), i)
+                        W[i, c[torch.randperm(len(c), generator=generator)[:K]]] = w
+                return W''',
         "autapses allowed": '''
             def balanced_weights(n_exc, n_inh, K, J, g, generator):
                 if not 1 <= K <= min(n_exc, n_inh) - 1:
@@ -238,6 +256,11 @@ MUTANTS = {
                 import lib.ei
                 with torch.no_grad():
                     return lib.ei.ei_closed_loop(model, x0, r0, n_steps)''',
+        # issue 24: no gradient reaches the initial rates
+        "r0 detached": '''
+            def ei_closed_loop(model, x0, r0, n_steps):
+                import lib.ei
+                return lib.ei.ei_closed_loop(model, x0, r0.detach(), n_steps)''',
         "input not fed back": '''
             def ei_closed_loop(model, x0, r0, n_steps):
                 r, outs = r0, []

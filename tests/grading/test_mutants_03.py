@@ -137,6 +137,22 @@ mask = (torch.rand(n, n, generator=generator) < p).double()
 mask.fill_diagonal_(0)
 col = torch.full((n,), w_exc, dtype=torch.float64); col[n_exc:] = -g * w_exc
 return mask * col"""),
+        # issue 24: the I block reuses the E block's random numbers (density, signs right)
+        fn(SPARSE, """
+n = n_exc + n_inh
+u = torch.rand(n, n_exc, generator=generator)
+mask = (torch.cat([u, u[:, :n_inh]], dim=1) < p).float()
+mask.fill_diagonal_(0)
+col = torch.full((n,), w_exc); col[n_exc:] = -g * w_exc
+return mask * col"""),
+        # issue 24: NumPy seeded from the generator's initial seed, so two calls with one
+        # generator repeat the matrix
+        fn(SPARSE, """
+n = n_exc + n_inh
+mask = np.random.default_rng(generator.initial_seed()).random((n, n)) < p
+np.fill_diagonal(mask, False)
+col = np.full(n, float(w_exc)); col[n_exc:] = -g * w_exc
+return torch.as_tensor(mask * col, dtype=torch.get_default_dtype())"""),
     ],
     "run_lif_network": [
         fn(RUN, RUN_BODY.format(input="i_t = i_ext[t] + W_rec.T @ z", reset="v_reset")),
