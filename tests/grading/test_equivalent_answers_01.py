@@ -11,7 +11,6 @@ import pytest
 
 from notebooks import grade, variant
 
-pytestmark = pytest.mark.slow
 A = "01_continuous_time_rnn"
 
 # the solution's constructor, shared by both styles (only forward differs)
@@ -264,6 +263,7 @@ def closed_loop(model, x0, h0, n_steps):
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", [STYLE_EINSUM, STYLE_LINEAR, STYLE_MODEL_METHODS, STYLE_STEP_METHOD],
                          ids=["einsum", "linear", "forward", "step"])
 def test_alternative_correct_answers_get_full_marks(tmp_path, style):
@@ -272,3 +272,29 @@ def test_alternative_correct_answers_get_full_marks(tmp_path, style):
     wrong = {q: results[q]["message"] for q in style
              if results[q]["score"] < results[q]["max_score"]}
     assert not wrong, wrong
+
+
+# ---- fast: correct gradients by any route (hidden.a01 compares their values) --------------
+TRAJECTORY_LOSS_STYLES = {
+    "linspace_explicit_adjoint_params": STYLE_EINSUM["trajectory_loss"],
+    "one_solve_per_sample": STYLE_LINEAR["trajectory_loss"],
+    # backprop with activation checkpointing: gradients bit-identical to plain backprop (the
+    # backward pass evaluates func again, which the old call counter took for the adjoint)
+    "activation_checkpointing": '''
+def trajectory_loss(func, x_window, dt, method="rk4", adjoint=False):
+    from torch.utils.checkpoint import checkpoint
+    t = torch.arange(x_window.shape[0], dtype=x_window.dtype) * dt
+    if adjoint:
+        x_hat = torchdiffeq.odeint_adjoint(func, x_window[0], t, method=method)
+    else:
+        x_hat = checkpoint(lambda x0: torchdiffeq.odeint(func, x0, t, method=method),
+                           x_window[0], use_reentrant=False)
+    return torch.mean((x_hat[1:] - x_window[1:]) ** 2)
+''',
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRAJECTORY_LOSS_STYLES))
+def test_trajectory_loss_correct_gradients_pass(name):
+    from test_mutants_01 import trajectory_loss_verdict
+    assert trajectory_loss_verdict(TRAJECTORY_LOSS_STYLES[name]) is None
