@@ -299,11 +299,59 @@ def expect_raises(call, exception, what):
     raise CheckFailed(f"{what}: expected a {exception}, but nothing was raised")
 
 
-# ---- trained models: not the course's own checkpoints ----------------------------------
+# ---- trained models: not a checkpoint the course has shipped ---------------------------
 FINGERPRINT_DIM = 64          # random projections per model: distances kept within ~20 %
 FINGERPRINT_SEED = 20261201
 SHIPPED_FINGERPRINTS = "shipped_checkpoints.json"   # in the reference package (lib/)
 SAME_MODEL_RTOL = 0.02        # closer than 2 % of its size: the shipped model, barely changed
+# Behaviour, which no reparametrisation changes (hidden units permuted, tanh units' signs
+# flipped, ReLU units rescaled): a trained rate network's outputs on a Lorenz trajectory of
+# the grader's (float64), teacher forced for BEHAVIOUR_WARMUP samples, then
+# BEHAVIOUR_ONE_STEP one-step predictions and a BEHAVIOUR_CLOSED_LOOP-step closed-loop run
+# from the state after the warm-up (5 time units, 4.5 Lyapunov times: honest models part).
+BEHAVIOUR_X0 = (2.0, -7.0, 30.0)    # no notebook or other check starts here
+BEHAVIOUR_WARMUP, BEHAVIOUR_ONE_STEP, BEHAVIOUR_CLOSED_LOOP = 50, 50, 250
+# RMS distance (standardised units) of the outputs below which a model is a shipped one.
+# Measured (tools/checkpoints.py, tests/grading/test_trained_models_are_own.py): a shipped
+# model permuted (+ tanh signs) 4e-13, permuted and rescaled in float32 (E/I) 6e-5, outputs
+# stored in float32 3e-8, outputs off by 1e-5 relative 1e-5; models trained honestly with
+# the notebook's recipe (seeds 0-2) against the shipped ones: CT-RNN >= 2.5e-2, E/I >= 0.73.
+SHIPPED_BEHAVIOUR_ATOL = 1e-3
+
+
+def behaviour(model, closed_loop, ref):
+    """The outputs (``BEHAVIOUR_ONE_STEP + BEHAVIOUR_CLOSED_LOOP``, 3) of a trained rate
+    network (``ref``'s ``CTRNN`` or ``EIRNN`` in float64, parameters loaded) on the grader's
+    held-out trajectory: one-step predictions after the warm-up, then ``closed_loop(model,
+    x, h, n_steps)`` from the warm-up's last state.  The grader compares a submission's with
+    the shipped checkpoints' (:func:`expect_not_shipped`), which the same function wrote to
+    ``lib/shipped_checkpoints.json`` (``python -m tools.checkpoints --fingerprints-only``)."""
+    import torch
+    W, K, M = BEHAVIOUR_WARMUP, BEHAVIOUR_ONE_STEP, BEHAVIOUR_CLOSED_LOOP
+    series = held_out_lorenz(ref, BEHAVIOUR_X0, W + max(K, M) + 1)[0]
+    with torch.no_grad():
+        y, h = model(series[:W + K, None])
+        free = closed_loop(model, series[W:W + 1], h[W - 1], M)
+    return np.concatenate([y[W:W + K, 0].numpy(), free[:, 0].numpy()])
+
+
+def behaviour_distance(outputs, shipped_outputs):
+    """RMS difference of two :func:`behaviour` results (inf if either is not finite)."""
+    a, b = np.asarray(outputs, dtype=float), np.asarray(shipped_outputs, dtype=float)
+    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return math.inf
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+def shipped_entries(ref, key):
+    """The fingerprints of every checkpoint of kind ``key`` ("ctrnn", "eirnn") that a
+    release of the course shipped and that counts as evidence (``flag``)."""
+    import json
+    import os
+    path = os.path.join(os.path.dirname(ref.__file__), SHIPPED_FINGERPRINTS)
+    with open(path, encoding="utf-8") as f:
+        entries = json.load(f).get(key) or []
+    return [e for e in entries if e.get("flag", True)]
 
 
 def shape_of(value):
@@ -385,16 +433,23 @@ def trained_units(value, what, units="units"):
     return shape[0]
 
 
-def expect_not_shipped(params, ref, key, what):
-    """A trained model must be the student's own, not a checkpoint the course ships (04, 05)."""
-    import json
-    import os
-    path = os.path.join(os.path.dirname(ref.__file__), SHIPPED_FINGERPRINTS)
-    with open(path, encoding="utf-8") as f:
-        shipped = json.load(f).get(key)
-    if shipped is not None and is_shipped_model(params, shipped):
-        raise CheckFailed(f"{what} has (nearly) the weights of the checkpoint the course ships "
-                          "with assignments 04 and 05: train your own model in this notebook")
+def expect_not_shipped(params, ref, key, what, model=None, closed_loop=None):
+    """A trained model must be the student's own, not a checkpoint any release of the course
+    shipped (04, 05).  ``model`` (``ref``'s model in float64 with the submitted parameters)
+    and its ``closed_loop`` are compared by behaviour (:func:`behaviour`), which catches a
+    reparametrised copy; ``params`` by their fingerprint, which also catches an unpermuted
+    copy after a few steps of fine-tuning."""
+    shipped = shipped_entries(ref, key)
+    message = (f"{what} computes what a model the course has shipped (with assignments 04 "
+               "and 05) computes: a shipped model is not a substitute for training; train "
+               "your own model in this notebook")
+    if any("projection" in e and is_shipped_model(params, e) for e in shipped):
+        raise CheckFailed(message)
+    if model is not None and shipped:
+        mine = behaviour(model, closed_loop, ref)
+        if any(behaviour_distance(mine, e["outputs"]) <= SHIPPED_BEHAVIOUR_ATOL
+               for e in shipped if "outputs" in e):
+            raise CheckFailed(message)
 
 
 def expect(condition, message):

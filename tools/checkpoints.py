@@ -1,6 +1,7 @@
 """Trained models that later assignments ship to students (built from ``lib``, seeded).
 
     python -m tools.checkpoints [--force]
+    python -m tools.checkpoints --fingerprints-only   # lib/shipped_checkpoints.json only
 
 Writes ``checkpoints/ctrnn.pt`` and ``checkpoints/eirnn.pt`` into the source folders of
 the assignments whose manifest entry lists them (``tools/assignments.py``: 04 and 05),
@@ -13,6 +14,7 @@ only when missing, unless ``--force``.  Each file holds
 
 import argparse
 import os
+import re
 import shutil
 import sys
 
@@ -24,7 +26,8 @@ from tools.assignments import CHECKPOINTS, with_step  # noqa: E402
 SHIPPED_TO = [a.name for a in with_step("checkpoints")]
 # A seed no notebook uses: a student who trains with the notebooks' recipe and seeds gets a
 # model of their own, never a copy of the shipped one (the hidden checks of 01 and 02 refuse
-# a copy, see write_fingerprints).
+# a copy, see write_fingerprints).  Caveat (issue 24): 2026 is the year, a seed a student
+# may pick; with it the recipe reproduces the shipped models, which the check then refuses.
 SHIPPED_SEED = 2026
 
 
@@ -72,29 +75,136 @@ def write_checkpoints(root=ROOT, force=False):
     return first
 
 
-def write_fingerprints(root=ROOT):
-    """``lib/shipped_checkpoints.json``: fingerprints of the shipped checkpoints, so that the
-    hidden checks of 01 and 02 can refuse a copied checkpoint (``grading.checks``)."""
-    import json
+# Checkpoints that releases shipped but that are no evidence of copying: the notebook's own
+# recipe with its own seed reproduces them bit for bit, so an honest student can hand in the
+# very same model.  The first release (5cefbfd) shipped models trained with seed 0, the seed
+# of 01's and 02's training cells: lib.train_ctrnn(seed=0) and lib.train_eirnn(seed=0) give
+# the same outputs (behaviour distance 0.0).  They stay in the file, with ``flag: false``.
+NOT_EVIDENCE = {
+    "1d7d574c9e1ec9bcc5d1f42449158da0e7ac48eda152f6d938d4210478111b99":
+        "seed 0 (01's training cell): lib.train_ctrnn(seed=0) reproduces it",
+    "4e55755f8702b8538264f1f0db40abd0146dc1019fa2595a1cc16bfd7e494cbe":
+        "seed 0 (02's training cell): lib.train_eirnn(seed=0) reproduces it",
+}
+KINDS = ("ctrnn", "eirnn")
+OUTPUT_DIGITS = 8             # significant digits stored (float32's precision)
+
+
+def _git(root, *args):
+    import subprocess
+    try:
+        return subprocess.run(["git", "-C", root, *args], capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def shipped_checkpoint_files(root=ROOT):
+    """``{sha256: (bytes, [where])}`` of every checkpoint file (``ctrnn.pt``, ``eirnn.pt``)
+    any release shipped: those in the work tree (``source/`` and ``release/``) and every
+    version git's history holds (all branches), where ``where`` names ``commit:path``."""
+    import glob
+    import hashlib
+    found = {}
+
+    def add(data, where):
+        digest = hashlib.sha256(data).hexdigest()
+        found.setdefault(digest, (data, []))[1].append(where)
+
+    for top in ("source", "release"):
+        for path in sorted(glob.glob(os.path.join(root, top, "*", "checkpoints", "*.pt"))):
+            with open(path, "rb") as f:
+                add(f.read(), os.path.relpath(path, root))
+    log = _git(root, "log", "--all", "--format=commit %H", "--name-only", "--",
+               "source/*/checkpoints/*.pt", "release/*/checkpoints/*.pt")
+    commit = None
+    for line in (log or b"").decode().splitlines():
+        if line.startswith("commit "):
+            commit = line.split()[1]
+        elif line.strip() and commit:
+            data = _git(root, "show", f"{commit}:{line.strip()}")
+            if data:                      # None where the commit deleted the file
+                add(data, f"{commit[:7]}:{line.strip()}")
+    return found
+
+
+def checkpoint_fingerprint(data):
+    """``(kind, entry)`` of one checkpoint file's bytes: its parameter fingerprint and its
+    behaviour on the grader's inputs (``grading.checks.behaviour``), never its weights."""
+    import io
     import torch
-    from grading.checks import SHIPPED_FINGERPRINTS, fingerprint
-    folder = os.path.join(root, "source", SHIPPED_TO[0], "checkpoints")
-    out = {}
-    for key in ("ctrnn", "eirnn"):
-        path = os.path.join(folder, key + ".pt")
-        if os.path.exists(path):
-            out[key] = fingerprint(torch.load(path, map_location="cpu", weights_only=True)["state_dict"])
+    import lib
+    from grading.checks import behaviour, fingerprint
+    ckpt = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    state, config = ckpt["state_dict"], dict(ckpt["config"])
+    kind = "eirnn" if "W_rec_raw" in state else "ctrnn"
+    model = (lib.EIRNN if kind == "eirnn" else lib.CTRNN)(**config)
+    model.load_state_dict(state, strict=False)
+    model = model.double()
+    closed_loop = lib.ei_closed_loop if kind == "eirnn" else lib.closed_loop
+    out = behaviour(model, closed_loop, lib)
+    entry = {"config": config, **fingerprint(state),
+             "outputs": [[float(f"{v:.{OUTPUT_DIGITS}g}") for v in row] for row in out]}
+    return kind, entry
+
+
+def write_fingerprints(root=ROOT):
+    """``lib/shipped_checkpoints.json``: for every checkpoint any release of the course has
+    shipped (:func:`shipped_checkpoint_files`), its behaviour and parameter fingerprints, so
+    that the hidden checks of 01 and 02 can refuse a copy, however reparametrised
+    (``grading.checks.expect_not_shipped``).  Trains nothing.  Entries already in the file
+    whose checkpoint is no longer found (a clone without history) are kept: a checkpoint
+    once shipped stays shipped."""
+    import json
+    from grading.checks import (BEHAVIOUR_CLOSED_LOOP, BEHAVIOUR_ONE_STEP, BEHAVIOUR_WARMUP,
+                                BEHAVIOUR_X0, SHIPPED_FINGERPRINTS)
+    protocol = {"x0": list(BEHAVIOUR_X0), "warmup": BEHAVIOUR_WARMUP,
+                "one_step": BEHAVIOUR_ONE_STEP, "closed_loop": BEHAVIOUR_CLOSED_LOOP}
     target = os.path.join(root, "lib", SHIPPED_FINGERPRINTS)
+    out = {"protocol": protocol, **{k: [] for k in KINDS}}
+    for digest, (data, where) in sorted(shipped_checkpoint_files(root).items()):
+        kind, entry = checkpoint_fingerprint(data)
+        same = next((e for e in out[kind] if e["outputs"] == entry["outputs"]
+                     and e["projection"] == entry["projection"]), None)
+        if same is None:
+            out[kind].append({"sha256": [], "shipped_in": [], "flag": True, **entry})
+            same = out[kind][-1]
+        same["sha256"].append(digest)
+        same["shipped_in"] = sorted(set(same["shipped_in"]) | set(where))
+    try:
+        with open(target, encoding="utf-8") as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        old = {}
+    if old.get("protocol") == protocol:
+        for kind in KINDS:
+            known = {d for e in out[kind] for d in e["sha256"]}
+            out[kind] += [e for e in old.get(kind, []) if not set(e["sha256"]) & known]
+    for kind in KINDS:
+        for e in out[kind]:
+            reasons = [NOT_EVIDENCE[d] for d in e["sha256"] if d in NOT_EVIDENCE]
+            e["flag"] = not reasons
+            e.pop("not_evidence", None)
+            if reasons:
+                e["not_evidence"] = reasons[0]
+    text = json.dumps(out, indent=1)
+    # one line per list of numbers (an output row, a projection): a file of 4 models ~40 KB
+    text = re.sub(r"\[\s*(-?[0-9][^\[\]\"]*?)\s*\]",
+                  lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text)
     with open(target, "w", encoding="utf-8") as f:
-        json.dump(out, f, indent=1)
-        f.write("\n")
+        f.write(text + "\n")
     return target
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--force", action="store_true", help="retrain even if present")
+    parser.add_argument("--fingerprints-only", action="store_true",
+                        help="train nothing: rewrite lib/shipped_checkpoints.json from the "
+                             "checkpoints in the work tree and in git's history")
     args = parser.parse_args(argv)
+    if args.fingerprints_only:
+        print(write_fingerprints())
+        return
     print(write_checkpoints(force=args.force))
 
 

@@ -142,7 +142,7 @@ def test_the_fingerprint_compares_shapes_before_projecting():
         from grading.checks import is_shipped_model, SHIPPED_FINGERPRINTS
         import os
         with open(os.path.join(os.path.dirname(lib.__file__), SHIPPED_FINGERPRINTS)) as f:
-            shipped = json.load(f)["ctrnn"]
+            shipped = json.load(f)["ctrnn"][-1]
         N = 1700
         p = received({"W_rec": torch.ones(N, N, dtype=torch.int8),
                       "W_in": torch.ones(N, 3, dtype=torch.int8)})
