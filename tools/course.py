@@ -141,78 +141,257 @@ def build_bundle(name, root=ROOT, out_dir=None):
 # Course tools that grading never imports: left out of the grading image.
 NOT_FOR_GRADING = ("nbgrader", "jupyterlab", "pytest")
 
+# Installed with ``pip install --no-deps`` in the grading image: Otter declares
+# nbconvert[webpdf] (playwright, a Chromium), Docker and Google clients that grading never
+# uses, fica declares sphinx, ipykernel and IPython their optional debugger and completion
+# (requirements-autograder.txt names what they do import); norse (requirements-nodeps.txt)
+# declares torchvision.
+NO_DEPS_IN_IMAGE = ("otter-grader", "fica", "ipylab", "ipython", "ipywidgets", "ipykernel")
+
+# Where the grading image starts: Otter loads the plugin, the plugin starts
+# ``python -m grading.runner``; the hidden module adds what it imports.
+GRADING_ENTRY_POINTS = ("otter_plugin", "runner")
+
+# The name the hidden checks and grading.checks' helpers receive the package ``lib``
+# under (``check(sub, ref)``).
+REFERENCE_PARAMETER = "ref"
+
+
+def _requirement_name(line):
+    return re.split(r"[=<>!~\[ ;@]", line, 1)[0].strip().lower().replace("_", "-")
+
+
+def _requirement_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return [ln.split("#")[0].strip() for ln in f if ln.split("#")[0].strip()]
+
+
+def _image_lines(root):
+    """The grading image's pins: the course's (a CPU-only torch, without
+    ``NOT_FOR_GRADING``) and ``requirements-autograder.txt``."""
+    lines = []
+    for line in _requirement_lines(os.path.join(root, "requirements.txt")):
+        if line.startswith("-") or _requirement_name(line) in NOT_FOR_GRADING:
+            continue
+        lines.append(line + "+cpu" if line.startswith("torch==") else line)
+    return lines + _requirement_lines(os.path.join(root, "requirements-autograder.txt"))
+
 
 def autograder_requirements(root=ROOT):
-    """The zip's pip requirements: the course's pins, with a CPU-only torch, without the
-    instructor's and the test suite's tools (``NOT_FOR_GRADING``)."""
+    """The zip's pip requirements installed with their dependencies (``environment.yml``):
+    the course's pins with a CPU-only torch, without the instructor's and the test
+    suite's tools (``NOT_FOR_GRADING``), and what Otter runs with
+    (``requirements-autograder.txt``); those in ``NO_DEPS_IN_IMAGE`` go to
+    :func:`autograder_nodeps_requirements` instead."""
     lines = ["--extra-index-url https://download.pytorch.org/whl/cpu"]
-    with open(os.path.join(root, "requirements.txt"), encoding="utf-8") as f:
-        for line in f:
-            line = line.split("#")[0].strip()
-            if not line or line.startswith("-"):
-                continue
-            if re.split(r"[=<>!~\[ ]", line, 1)[0].lower() in NOT_FOR_GRADING:
-                continue
-            if line.startswith("torch=="):
-                line = line + "+cpu"
-            lines.append(line)
-    with open(os.path.join(root, "requirements-nodeps.txt"), encoding="utf-8") as f:
-        lines += [ln.split("#")[0].strip() for ln in f if ln.split("#")[0].strip()]
-    lines.append("/autograder/source/files/harness")
+    lines += [ln for ln in _image_lines(root) if _requirement_name(ln) not in NO_DEPS_IN_IMAGE]
     return "\n".join(lines) + "\n"
 
 
-def reference_modules(name, root=ROOT):
-    """The modules of ``lib`` that the hidden checks of ``name`` can reach, sorted.
+def autograder_nodeps_requirements(root=ROOT):
+    """What the zip's ``setup.sh`` installs with ``pip install --no-deps``
+    (``requirements-nodeps.txt`` in the zip): Otter and the packages of
+    ``NO_DEPS_IN_IMAGE``, norse and its two libraries (``requirements-nodeps.txt``) and
+    the grading harness."""
+    lines = [ln for ln in _image_lines(root) if _requirement_name(ln) in NO_DEPS_IN_IMAGE]
+    lines += _requirement_lines(os.path.join(root, "requirements-nodeps.txt"))
+    return "\n".join(lines + ["/autograder/source/files/harness"]) + "\n"
 
-    Generous by construction (shipping a module too many costs nothing, one too few
-    costs points): every identifier, attribute or string in the hidden module that is a
-    name ``lib`` exports or a module of ``lib`` counts, then the modules those import."""
+
+def _imported_modules(path, package, modules, exports=None, inside=False):
+    """The modules of ``package`` (file names ``modules``) that the code in ``path`` imports
+    (``inside``: ``path`` belongs to ``package``, so relative imports count) or, with
+    ``exports`` (name -> module), uses through the package: ``ref.NAME`` /
+    ``lib.NAME`` / ``from lib import NAME``.  Read from the code (``ast``), never from
+    the words of a string: a string counts only as the exact name of an export, and only
+    in a module that looks names up on the package with ``getattr(ref, variable)``."""
     import ast
-    lib_dir = os.path.join(root, "lib")
-    modules = {f[:-3] for f in os.listdir(lib_dir) if f.endswith(".py") and f != "__init__.py"}
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    exports = exports or {}
+
+    def module_of(name):
+        return name if name in modules else exports.get(name)
+
+    found = set()
+    handles = {REFERENCE_PARAMETER} if exports else set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] != package:
+                    continue
+                if len(parts) > 1 and parts[1] in modules:
+                    found.add(parts[1])
+                elif len(parts) == 1:
+                    handles.add(alias.asname or package)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and (node.module or "").split(".")[0] == package:
+                rest = node.module.split(".")[1:]
+            elif node.level == 1 and inside:
+                rest = (node.module or "").split(".") if node.module else []
+            else:
+                continue
+            if rest:
+                if rest[0] in modules:
+                    found.add(rest[0])
+                continue
+            for alias in node.names:
+                if module_of(alias.name):
+                    found.add(module_of(alias.name))
+                    if alias.name not in modules:
+                        continue
+                elif alias.name == "*":
+                    found |= set(modules)
+    dynamic = False
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in handles and module_of(node.attr)):
+            found.add(module_of(node.attr))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id == "getattr" and len(node.args) >= 2
+              and isinstance(node.args[0], ast.Name) and node.args[0].id in handles):
+            name = node.args[1]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                if module_of(name.value):
+                    found.add(module_of(name.value))
+            else:
+                dynamic = True
+    if dynamic:
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and module_of(node.value)):
+                found.add(module_of(node.value))
+    return found
+
+
+def _package_modules(root, package):
+    folder = os.path.join(root, package)
+    return {f[:-3] for f in os.listdir(folder) if f.endswith(".py") and f != "__init__.py"}
+
+
+def _closure(start, package, root, modules, exports=None):
+    done, todo = set(), set(start)
+    while todo:
+        module = todo.pop()
+        done.add(module)
+        path = os.path.join(root, package, module + ".py")
+        todo |= _imported_modules(path, package, modules, exports, inside=True) - done
+    return done
+
+
+def grading_modules(name, root=ROOT):
+    """The modules of ``grading`` that grading ``name`` runs, sorted: Otter's plugin and
+    the grading process (``GRADING_ENTRY_POINTS``), the modules the hidden checks import,
+    and every module those import (``grading/__init__.py`` always ships too)."""
+    modules = _package_modules(root, "grading")
+    start = set(GRADING_ENTRY_POINTS) | _imported_modules(by_name(name).hidden_path(root),
+                                                          "grading", modules)
+    return sorted(_closure(start, "grading", root, modules))
+
+
+def _lib_exports(root):
+    import ast
     where = {}
-    with open(os.path.join(lib_dir, "__init__.py"), encoding="utf-8") as f:
+    with open(os.path.join(root, "lib", "__init__.py"), encoding="utf-8") as f:
         for node in ast.walk(ast.parse(f.read())):
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_EXPORTS"
                                                     for t in node.targets):
                 for module, names in ast.literal_eval(node.value).items():
                     where.update({n: module for n in names})
+    return where
 
-    def reached(path):
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read())
-        found = set()
-        for node in ast.walk(tree):
-            words = []
-            if isinstance(node, ast.Name):
-                words = [node.id]
-            elif isinstance(node, ast.Attribute):
-                words = [node.attr]
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                words = re.findall(r"\w+", node.value)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                words = [(getattr(node, "module", None) or "")] + [a.name for a in node.names]
-                words = [p for w in words for p in w.split(".")]
-            for w in words:
-                if w in modules:
-                    found.add(w)
-                elif w in where:
-                    found.add(where[w])
-        return found
 
-    todo = reached(by_name(name).hidden_path(root))
-    done = set()
-    while todo:
-        module = todo.pop()
-        done.add(module)
-        todo |= reached(os.path.join(lib_dir, module + ".py")) - done
-    return sorted(done)
+def reference_modules(name, root=ROOT):
+    """The modules of ``lib`` that grading ``name`` imports, sorted: those the hidden
+    checks and the shipped ``grading`` modules (:func:`grading_modules`) import or reach
+    through the package (``ref.lorenz_rhs`` is ``lib.dynamics``, ``lib``'s lazy export),
+    then every module those import.  Derived from the code (:func:`_imported_modules`),
+    not from the words of messages."""
+    modules = _package_modules(root, "lib")
+    exports = _lib_exports(root)
+    paths = [by_name(name).hidden_path(root)] + [
+        os.path.join(root, "grading", m + ".py") for m in grading_modules(name, root)]
+    start = set()
+    for path in paths:
+        start |= _imported_modules(path, "lib", modules, exports)
+    return sorted(_closure(start, "lib", root, modules, exports))
+
+
+SETUP_SH = """#!/usr/bin/env bash
+# The course's grading image, written by tools/course.py in place of Otter's template
+# (which installs LaTeX when PDFs are on, Chromium through playwright always, and Otter's
+# every extra): Python {python} from conda-forge in the environment Otter's run_autograder
+# activates ({env}), the pip packages of environment.yml with their dependencies (the
+# course's pins, a CPU-only torch, what Otter runs with), then requirements-nodeps.txt
+# without theirs (Otter, norse and its two libraries, the grading harness).
+# No LaTeX, no pandoc, no browser: the course never makes PDFs ("pdf": false).
+set -e
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends wget ca-certificates
+
+if [ "$(uname -m)" = "aarch64" ] || [ "$(uname -m)" = "arm64" ]; then arch=aarch64; else arch=x86_64; fi
+wget -nv https://github.com/conda-forge/miniforge/releases/download/{miniforge}/Miniforge3-Linux-$arch.sh \\
+    -O /autograder/source/mamba_install.sh
+bash /autograder/source/mamba_install.sh -b
+rm -f /autograder/source/mamba_install.sh
+echo "export PATH=/root/miniforge3/bin:\\$PATH" >> /root/.bashrc
+export PATH=/root/miniforge3/bin:$PATH
+
+mamba env create -f /autograder/source/environment.yml
+mamba run -n {env} pip install --no-cache-dir --no-deps -r /autograder/source/requirements-nodeps.txt
+mamba clean --all --yes
+# Fail the image build, not the first submission, if anything grading imports is missing.
+mamba run -n {env} python -c "import otter.run.run_autograder, grading.otter_plugin, grading.runner, norse.torch, torchdiffeq"
+
+mamba shell init --shell bash
+"""
+
+
+def autograder_environment(root=ROOT):
+    """The zip's ``environment.yml``: Python and pip from conda-forge, and the pip
+    packages of :func:`autograder_requirements` (Otter's own adds ``jupyter_server``,
+    which grading never starts)."""
+    import yaml
+    from otter.generate import OTTER_ENV_NAME
+    pip = autograder_requirements(root).splitlines()
+    env = {"name": OTTER_ENV_NAME, "channels": ["conda-forge"],
+           "dependencies": [f"python={AUTOGRADER_PYTHON}", "pip", {"pip": pip}]}
+    return yaml.safe_dump(env, sort_keys=False, default_flow_style=False)
+
+
+def autograder_setup_sh():
+    """The zip's ``setup.sh`` (:data:`SETUP_SH`), with Otter's Miniforge release."""
+    from otter.generate import MINIFORGE_VERSION, OTTER_ENV_NAME
+    return SETUP_SH.format(python=AUTOGRADER_PYTHON, env=OTTER_ENV_NAME, miniforge=MINIFORGE_VERSION)
+
+
+def _lean_image(zip_path, root=ROOT):
+    """Replace the image files of the zip ``otter generate`` wrote (``setup.sh``,
+    ``environment.yml``) by the course's, and add ``requirements-nodeps.txt``."""
+    import zipfile
+    replace = {"setup.sh": autograder_setup_sh(), "environment.yml": autograder_environment(root),
+               "requirements-nodeps.txt": autograder_nodeps_requirements(root)}
+    tmp = zip_path + ".tmp"
+    with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename not in replace:
+                out.writestr(info, src.read(info.filename))
+        for name, text in replace.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o755 if name.endswith(".sh") else 0o644) << 16
+            out.writestr(info, text)
+    os.replace(tmp, zip_path)
 
 
 def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
-    """Lay out what ``otter generate`` zips: the questions' test files, reference, hidden checks,
-    the grading harness and the assignment's public files."""
+    """Lay out what ``otter generate`` zips: the questions' test files, the ``lib`` and
+    ``grading`` modules grading imports (:func:`reference_modules`,
+    :func:`grading_modules`), the hidden checks, the assignment's public files and the
+    image's requirements."""
     from grading.feedback import check_policy
     from grading.otter_tests import question_file_source
     from tools.course_config import feedback_policy
@@ -236,7 +415,9 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
     shutil.copy(os.path.join(root, "hidden", "__init__.py"), os.path.join(stage, "hidden"))
     shutil.copy(spec.hidden_path(root), os.path.join(stage, "hidden"))
     harness = os.path.join(stage, "harness")
-    shutil.copytree(os.path.join(root, "grading"), os.path.join(harness, "grading"), ignore=ignore)
+    os.makedirs(os.path.join(harness, "grading"))
+    for module in ["__init__", *grading_modules(name, root)]:
+        shutil.copy(os.path.join(root, "grading", module + ".py"), os.path.join(harness, "grading"))
     shutil.copy(os.path.join(root, "pyproject.toml"), harness)
     for folder in spec.public:
         src = os.path.join(root, "source", name, folder)
@@ -244,6 +425,8 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
             shutil.copytree(src, os.path.join(stage, folder), ignore=ignore)
     with open(os.path.join(stage, "requirements.txt"), "w", encoding="utf-8") as f:
         f.write(autograder_requirements(root))
+    with open(os.path.join(stage, "requirements-nodeps.txt"), "w", encoding="utf-8") as f:
+        f.write(autograder_nodeps_requirements(root))
     config = {
         "lang": "python",
         # Feedback policy (tools/course_config.py, grading/feedback.py): the plugin
@@ -268,7 +451,9 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
 
 def build_autograder(name, root=ROOT, out_dir=None, stage_root=None, feedback=None):
     """Stage (in ``stage_root``, default ``build/autograder``) and ``otter generate`` the
-    zip ``autograder/<name>.zip``; ``feedback`` overrides the course's feedback policy."""
+    zip ``autograder/<name>.zip`` with the course's lean image (``setup.sh``,
+    ``environment.yml``, ``requirements-nodeps.txt``: :func:`_lean_image`);
+    ``feedback`` overrides the course's feedback policy."""
     stage = stage_autograder(name, root, stage_root, feedback)
     out_dir = out_dir or os.path.join(root, "autograder")
     os.makedirs(out_dir, exist_ok=True)
@@ -276,8 +461,9 @@ def build_autograder(name, root=ROOT, out_dir=None, stage_root=None, feedback=No
     files = [p for p in ("lib", "hidden", "harness", *by_name(name).public)
              if os.path.exists(os.path.join(stage, p))]
     _run([os.path.join(BIN, "otter"), "generate", "-t", "tests", "-o", out,
-          "-r", "requirements.txt", "--python-version", AUTOGRADER_PYTHON,
-          "--no-environment", *files], cwd=stage)
+          "-r", "requirements.txt", "--overwrite-requirements",
+          "--python-version", AUTOGRADER_PYTHON, "--no-environment", *files], cwd=stage)
+    _lean_image(out, root)
     return out
 
 

@@ -13,6 +13,7 @@ from notebooks import ROOT
 
 BIN = os.path.dirname(sys.executable)
 COPIED = ("nbgrader_config.py", "pyproject.toml", "requirements.txt", "requirements-nodeps.txt",
+          "requirements-autograder.txt",
           "source", "lib", "hidden", "grading", "tools")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".OTTER_LOG")
 
