@@ -14,11 +14,15 @@ Rows that isolate causes, next to the shipped CT-RNN and E/I network:
 The protocol (:func:`rate_model_metrics`) is the one of 04 and 05 for every rate network:
 one-step error and valid prediction times (median of 20 closed-loop starts) from
 :mod:`lib.ctrnn` / :mod:`lib.ei` on the test split, then, in float64 from the state reached
-by driving the network with the first ``WARMUP`` samples of the task's trajectory, the
-largest Lyapunov exponent of the closed-loop map (QR method, ``N_LYAP`` steps after
-``N_LYAP_TRANSIENT``) and a free run as long as the trajectory, compared with it by the
-state-space divergence (``N_BINS`` bins per dimension) and the power-spectrum distance.
-All states are standardised; exponents per Lorenz time unit.
+by driving the network with ``WARMUP`` samples of the task's trajectory from each of the
+``START_OFFSETS`` (five start states), the largest Lyapunov exponent of the closed-loop map
+(QR method, ``N_LYAP`` steps after ``N_LYAP_TRANSIENT``) and a free run as long as the
+trajectory, compared with it by the state-space divergence (``N_BINS`` bins per
+dimension) and the power-spectrum distance.  Each of these is reported as the median over
+the start states with the per-start values (their range is the measure's resolution for
+one model); the valid prediction time as the median over 20 starts with its quartiles.
+The Lorenz-vs-Lorenz floor is a band over ``N_FLOOR`` initial conditions
+(:func:`lorenz_reference`).  All states are standardised; exponents per Lorenz time unit.
 """
 
 import time
@@ -31,13 +35,16 @@ from .ctrnn import LAMBDA_1, evaluate_model, standardised_splits, train_ctrnn
 from .ei import EIRNN, apply_dale, dale_signs, evaluate_eirnn, train_eirnn
 
 WARMUP = 500                 # samples that drive a network before its exponents and free run
-N_LYAP = 5000                # QR steps of the exponent
+START_OFFSETS = (0, 1000, 2000, 3000, 4000)   # start state k: driven by z[off:off + WARMUP]
+N_LYAP = 2000                # QR steps of the exponent, per start state
 N_LYAP_TRANSIENT = 500       # closed-loop steps discarded before them
 N_BINS = 10                  # bins per dimension of the state-space divergence
 FULL_QR_MAX = 200            # above this many units only the leading exponents are tracked
 N_LEADING = 3                # ... this many (QR on N x 3 instead of N x N; same leading value)
-LORENZ_OTHER_X0 = (-3.0, 2.0, 30.0)   # 04's second Lorenz trajectory (the floor)
-LORENZ_TRANSIENT = 500       # its discarded RK4 steps, as in 04
+LORENZ_OTHER_X0 = (-3.0, 2.0, 30.0)   # 04's first other Lorenz trajectory (the floor)
+N_FLOOR = 20                 # Lorenz trajectories of the floor band (initial conditions)
+FLOOR_SEED = 0               # seed of the other initial conditions (``floor_initial_conditions``)
+LORENZ_TRANSIENT = 500       # their discarded RK4 steps, as in 04
 ESN_UNITS = 1000             # the echo state network's size: the spiking reservoir's 1000 neurons
 
 
@@ -185,10 +192,36 @@ def max_lyapunov(model, h0, dt, kind=None):
 
 
 @torch.no_grad()
-def start_state(model, z, warmup=WARMUP):
-    """The state (N,) after driving the (float64) model with ``z[:warmup]`` (T, 3)."""
-    _, hs = model(torch.as_tensor(z[:warmup], dtype=torch.float64)[:, None])
+def start_state(model, z, warmup=WARMUP, offset=0):
+    """The state (N,) after driving the (float64) model with ``z[offset:offset + warmup]``
+    (z: (T, 3))."""
+    _, hs = model(torch.as_tensor(z[offset:offset + warmup], dtype=torch.float64)[:, None])
     return hs[-1, 0]
+
+
+def dynamics_over_starts(model, z, dt, kind=None, offsets=START_OFFSETS):
+    """Per start state (``start_state`` at each of ``offsets``): the largest exponent
+    (:func:`max_lyapunov`) and the attractor measures of a free run as long as ``z``.
+    Returns ``{"max_lyapunov": [...], "state_space_divergence": [...],
+    "power_spectrum_distance": [...]}`` (lists of floats, one per offset; NaN for a run
+    that is not finite)."""
+    kind = kind or _kind(model)
+    out = {"max_lyapunov": [], "state_space_divergence": [], "power_spectrum_distance": []}
+    for off in offsets:
+        h0 = start_state(model, z, offset=off)
+        out["max_lyapunov"].append(max_lyapunov(model, h0, dt, kind))
+        for key, value in attractor_measures(z, free_run(model, h0, len(z), kind)).items():
+            out[key].append(value)
+    return out
+
+
+def median_and_range(values):
+    """``(median, min, max)`` of the finite values (NaN, NaN, NaN when none is finite)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return (float("nan"),) * 3
+    return float(np.median(v)), float(v.min()), float(v.max())
 
 
 @torch.no_grad()
@@ -224,18 +257,23 @@ def rate_model_metrics(model, task, train_seconds=None, readout_only=False):
     """Every column of 05's table for a trained rate network (:class:`lib.ctrnn.CTRNN`,
     :class:`lib.ei.EIRNN` or a subclass): the protocol of this module's docstring.  The
     model is evaluated as given (float32 for one-step error and VPT) and then converted to
-    float64 in place for the exponent and the free run.  Returns a dict of floats."""
+    float64 in place for the exponents and the free runs.  Returns a dict: floats (the
+    medians), ``vpt_quartiles`` [q1, q3] and ``<measure>_starts`` (one value per start
+    state) for the exponent and the two attractor measures."""
     kind = _kind(model)
     model.eval()
     ev = (evaluate_model(model, task, lyapunov=False) if kind == "ct"
           else evaluate_eirnn(model, task))
     m64 = model.double()
     z = standardised_trajectory(task)
-    h0 = start_state(m64, z)
+    vpt = np.asarray(ev["vpt"], dtype=float)
     out = {"one_step_error": ev["one_step_error"],
            "valid_prediction_time": ev["vpt_median"],
-           "max_lyapunov": max_lyapunov(m64, h0, float(task["dt"]), kind)}
-    out.update(attractor_measures(z, free_run(m64, h0, len(z), kind)))
+           "vpt_quartiles": [float(np.percentile(vpt, 25)), float(np.percentile(vpt, 75))]}
+    per_start = dynamics_over_starts(m64, z, float(task["dt"]), kind)
+    for key, values in per_start.items():
+        out[key] = median_and_range(values)[0]
+        out[key + "_starts"] = [float(v) for v in values]
     out["n_params"] = n_trainable(model, readout_only)
     out["sign_consistency"] = sign_consistency_any(model.W_rec)
     if train_seconds is not None:
@@ -254,30 +292,57 @@ def trained_balance_index(model, task):
     return float(trained_balance(model, test)["balance_index"])
 
 
+def floor_initial_conditions(n=N_FLOOR, seed=FLOOR_SEED):
+    """The floor's ``n`` initial conditions (n, 3): ``LORENZ_OTHER_X0`` first, then points
+    drawn around the attractor (normal, std 8, centred on (0, 0, 25)) by a seeded NumPy
+    generator."""
+    rng = np.random.default_rng(seed)
+    other = rng.normal(scale=8.0, size=(n - 1, 3)) + np.array([0.0, 0.0, 25.0])
+    return np.vstack([np.array(LORENZ_OTHER_X0)[None], other])
+
+
 @torch.no_grad()
-def lorenz_reference(task):
-    """The Lorenz-vs-Lorenz values of each attractor measure, as 04 computes its floor: a
-    second trajectory from ``LORENZ_OTHER_X0`` (RK4 at the task's step, ``LORENZ_TRANSIENT``
-    steps discarded) as long as the task's, standardised, against the task's trajectory.
-    The largest exponent is Lorenz's own; a valid prediction time has no meaning here."""
-    z = standardised_trajectory(task)
-    step, _ = lorenz_rk4_map(float(task["dt"]))
-    x, out = torch.tensor(LORENZ_OTHER_X0, dtype=torch.float64), []
-    for k in range(LORENZ_TRANSIENT + len(z)):
+def lorenz_trajectory(x0, n, dt, n_transient=LORENZ_TRANSIENT):
+    """``n`` RK4 samples (n, 3) of Lorenz from ``x0`` after ``n_transient`` discarded steps
+    (:func:`lib.analysis.lorenz_rk4_map`, float64), as 04 integrates them."""
+    step, _ = lorenz_rk4_map(dt)
+    x, out = torch.tensor(x0, dtype=torch.float64), []
+    for k in range(n_transient + n):
         x = step(x)
-        if k >= LORENZ_TRANSIENT:
+        if k >= n_transient:
             out.append(x.numpy())
-    other = (np.array(out) - task["train_mean"]) / task["train_std"]
+    return np.array(out)
+
+
+def lorenz_reference(task, n=N_FLOOR):
+    """The Lorenz-vs-Lorenz floor of each attractor measure, as 04 computes it: ``n``
+    trajectories from :func:`floor_initial_conditions`, each as long as the task's and
+    standardised, against the task's trajectory.  Returns the median of each measure with
+    its per-trajectory values (``<measure>_starts``: the band a network inside of cannot be
+    told from Lorenz).  The largest exponent is Lorenz's own; a valid prediction time has
+    no meaning here."""
+    z = standardised_trajectory(task)
+    per = {"state_space_divergence": [], "power_spectrum_distance": []}
+    for x0 in floor_initial_conditions(n):
+        other = (lorenz_trajectory(x0, len(z), float(task["dt"])) - task["train_mean"]) \
+            / task["train_std"]
+        for key, value in attractor_measures(z, other).items():
+            per[key].append(value)
     ref = {"max_lyapunov": LAMBDA_1}
-    ref.update(attractor_measures(z, other))
+    for key, values in per.items():
+        ref[key] = median_and_range(values)[0]
+        ref[key + "_starts"] = [float(v) for v in values]
     return ref
 
 
 def seed_summary(per_seed):
     """``{metric: {"mean", "std", "min", "max", "values"}}`` over a list of metric dicts
-    (population std, NaN-aware; a metric NaN in every seed gets NaN)."""
+    (population std, NaN-aware; a metric NaN in every seed gets NaN); list-valued entries
+    (quartiles, per-start values) are left out."""
     out = {}
     for key in per_seed[0]:
+        if isinstance(per_seed[0][key], (list, tuple)):
+            continue
         v = np.array([np.nan if r.get(key) is None else float(r[key]) for r in per_seed])
         ok = v[np.isfinite(v)]
         stats = ((float(ok.mean()), float(ok.std()), float(ok.min()), float(ok.max()))
