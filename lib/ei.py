@@ -70,8 +70,14 @@ def input_currents(W, r, I_ext):
 
 
 def balance_index(exc, inh):
-    """mean(|exc + inh| / exc): 0 for perfect cancellation, 1 without inhibition."""
-    return torch.mean(torch.abs(exc + inh) / exc)
+    """How much of each unit's excitation its inhibition cancels on average.
+
+    ``exc``, ``inh``: (T, N) excitatory (> 0) and inhibitory input, time by units.  Per unit
+    ``|mean_t(exc + inh)| / mean_t(exc)``, then the mean over units (a 0-dim tensor): 0 when
+    excitation and inhibition cancel on average, 1 without inhibition.  Time-averaged
+    first, so momentary fluctuations of the net input (which drive firing in the balanced
+    state) and silent, hyperpolarised entries do not dominate the index."""
+    return torch.mean(torch.abs((exc + inh).mean(dim=0)) / exc.mean(dim=0))
 
 
 @torch.no_grad()
@@ -202,15 +208,15 @@ def simulate_balanced(n_exc=400, n_inh=100, K=50, J=0.5, g=2.0, I0=1.0, tau_E=0.
 def balance_sweep(Ks, n_discard=500, **kwargs):
     """Balance index over the second part of a :func:`simulate_balanced` run, per ``K``.
 
-    Entries whose excitatory input is not positive are excluded (none with ``I0 > 0``).
+    Units whose mean excitatory input is not positive are excluded (none with ``I0 > 0``).
     Returns a NumPy array of the same length as ``Ks``.
     """
     out = []
     for K in Ks:
         sim = simulate_balanced(K=K, **kwargs)
         exc, inh = sim["exc"][n_discard:], sim["inh"][n_discard:]
-        mask = exc > 0
-        out.append(float(balance_index(exc[mask], inh[mask])))
+        units = exc.mean(dim=0) > 0
+        out.append(float(balance_index(exc[:, units], inh[:, units])))
     return np.array(out)
 
 
@@ -274,31 +280,29 @@ def train_rollout(model, series, n_iter=1500, batch_size=32, burn_in=15, rollout
 
 # ---- ungraded helpers: balance of a trained network ------------------------------------
 
-ACTIVE_EPS = 1e-6        # an input entry counts in the balance index when its excitation exceeds this
+ACTIVE_EPS = 1e-6        # a unit counts in the balance index when its mean recurrent excitation exceeds this
 PENALTY_EPS = 0.1        # floor of the excitation in the training penalty's denominator
 
 
-def model_currents(model, r, x):
-    """Excitatory and inhibitory input of every unit of an :class:`EIRNN` for one step.
-
-    ``r`` (..., N) are the rates *before* the step and ``x`` (..., n_in) its input (same
-    leading shape).  The external drive ``x @ W_in.T + b`` is split by sign: its positive
-    part counts as excitation, its negative part as inhibition, next to the recurrent E
-    (``W_rec > 0``) and I (``W_rec < 0``) inputs.  Returns ``(exc, inh)``, both (..., N), in
-    the units of the relu's argument (``exc >= 0``, ``inh <= 0``, ``exc + inh`` the total).
-    Differentiable.
-    """
-    drive = x @ model.W_in.T + model.b
-    exc, inh = input_currents(model.W_rec, r, drive.clamp(min=0))
-    return exc, inh + drive.clamp(max=0)
+def recurrent_and_external(model, r, x):
+    """The three inputs of every unit of an :class:`EIRNN` for one step: recurrent
+    excitation (``W_rec > 0``, >= 0), recurrent inhibition (``W_rec < 0``, <= 0) and the
+    signed feed-forward drive ``x @ W_in.T + b``, which is neither (its weights obey no
+    sign constraint).  ``r`` (..., N) rates before the step, ``x`` (..., n_in) its input."""
+    exc, inh = input_currents(model.W_rec, r, torch.zeros_like(r))
+    return exc, inh, x @ model.W_in.T + model.b
 
 
 def balance_penalty(model, r, x, eps=PENALTY_EPS):
-    """Differentiable surrogate of the balance index for training: the mean over all units
-    and samples of ``|exc + inh| / (exc + eps)`` (:func:`model_currents`; ``r`` (..., N),
-    ``x`` (..., n_in)).  ``eps`` keeps nearly unexcited units from dominating the gradient."""
-    exc, inh = model_currents(model, r, x)
-    return torch.mean(torch.abs(exc + inh) / (exc + eps))
+    """Differentiable surrogate of :func:`trained_balance`'s index for training: per unit,
+    ``|mean(net input)| / (mean(recurrent excitation) + eps)`` over all leading dimensions
+    of ``r`` (..., N) and ``x`` (..., n_in) (the samples of a batch stand in for time), then
+    the mean over units (:func:`recurrent_and_external`).  ``eps`` keeps nearly unexcited
+    units from dominating the gradient."""
+    exc, inh, ext = recurrent_and_external(model, r, x)
+    N = exc.shape[-1]
+    exc, net = exc.reshape(-1, N), (exc + inh + ext).reshape(-1, N)
+    return torch.mean(torch.abs(net.mean(dim=0)) / (exc.mean(dim=0) + eps))
 
 
 @torch.no_grad()
@@ -307,28 +311,31 @@ def trained_balance(model, series, n_warmup=50):
 
     ``series`` (T, n_in) (standardised units) is fed from zero rates; for every step
     ``t = n_warmup .. T-2`` the rates before the step and its input ``series[t]`` give the
-    currents of :func:`model_currents`.  Entries (step, unit) whose excitation exceeds
-    ``ACTIVE_EPS`` count.  Returns a dict of floats: ``balance_index`` (mean
-    ``|exc + inh| / exc`` over those entries, :func:`balance_index`), ``exc_mean`` and
-    ``inh_mean`` (their mean excitatory and inhibitory input, ``inh_mean <= 0``), the same
-    means over E units (``exc_mean_E``, ``inh_mean_E``) and I units (``exc_mean_I``,
-    ``inh_mean_I``), ``net_mean`` (mean ``exc + inh``) and ``active_fraction`` (share of
-    entries counted).
+    three inputs of :func:`recurrent_and_external`.  The signed feed-forward drive is
+    counted apart: it is part of the net input but neither excitation nor inhibition, so
+    the index is :func:`balance_index` of the recurrent excitation against the recurrent
+    inhibition plus the drive, ``|mean_t(net input)| / mean_t(recurrent excitation)`` per
+    unit, averaged over the units whose mean recurrent excitation exceeds ``ACTIVE_EPS``.
+    Returns a dict of floats: ``balance_index``, the mean recurrent excitation
+    ``exc_mean``, inhibition ``inh_mean`` (<= 0) and drive ``ext_mean`` over those units,
+    the same per population (``exc_mean_E`` ... ``ext_mean_I``), ``net_mean`` and
+    ``active_fraction`` (share of units counted).
     """
     _, rs = model(series[:-1].unsqueeze(1))                     # rs[t]: rates after input t
     r = rs[n_warmup - 1:-1, 0]                                   # (T - 1 - n_warmup, N)
     x = series[n_warmup:-1]
-    exc, inh = model_currents(model, r, x)
-    active = exc > ACTIVE_EPS
-    out = {"balance_index": float(balance_index(exc[active], inh[active])),
-           "exc_mean": float(exc[active].mean()), "inh_mean": float(inh[active].mean()),
-           "net_mean": float((exc + inh)[active].mean()),
+    exc, inh, ext = recurrent_and_external(model, r, x)
+    active = exc.mean(dim=0) > ACTIVE_EPS                        # (N,)
+    out = {"balance_index": float(balance_index(exc[:, active], (inh + ext)[:, active])),
+           "exc_mean": float(exc[:, active].mean()), "inh_mean": float(inh[:, active].mean()),
+           "ext_mean": float(ext[:, active].mean()),
+           "net_mean": float((exc + inh + ext)[:, active].mean()),
            "active_fraction": float(active.float().mean())}
     n_exc = model.n_exc
     for pop, sl in (("E", slice(0, n_exc)), ("I", slice(n_exc, None))):
-        a = active[:, sl]
-        out[f"exc_mean_{pop}"] = float(exc[:, sl][a].mean())
-        out[f"inh_mean_{pop}"] = float(inh[:, sl][a].mean())
+        a = active[sl]
+        for key, cur in (("exc", exc), ("inh", inh), ("ext", ext)):
+            out[f"{key}_mean_{pop}"] = float(cur[:, sl][:, a].mean()) if a.any() else float("nan")
     return out
 
 

@@ -75,7 +75,8 @@ def input_currents(W, r, I_ext):
 ''',
     "balance_index": '''
 def balance_index(exc, inh):
-    return ((exc + inh).abs() / exc).sum() / exc.numel()
+    ratios = ((exc + inh).sum(0) / exc.sum(0)).abs()
+    return ratios.sum() / ratios.numel()
 ''',
     # zero diagonal by fill_diagonal_ on a copy; E and I rows updated separately
     "EIRNN": _EIRNN_INIT + '''
@@ -155,7 +156,9 @@ def input_currents(W, r, I_ext):
 ''',
     "balance_index": '''
 def balance_index(exc, inh):
-    return float(torch.abs(1 + inh / exc).mean())
+    T = exc.shape[0]
+    return float(np.mean([abs(float((exc[:, j] + inh[:, j]).sum()) / float(exc[:, j].sum()))
+                          for j in range(exc.shape[1])]))
 ''',
     # zero diagonal by subtracting it; tau per unit by torch.where; functional readout
     "EIRNN": _EIRNN_INIT + '''

@@ -196,13 +196,22 @@ MUTANTS = {
     "balance_index": {
         "no absolute value": '''
             def balance_index(exc, inh):
-                return torch.mean((exc + inh) / exc)''',
+                return torch.mean((exc + inh).mean(dim=0) / exc.mean(dim=0))''',
         "relative to inhibition": '''
             def balance_index(exc, inh):
-                return torch.mean(torch.abs(exc + inh) / inh.abs())''',
-        "ratio of means": '''
+                return torch.mean(torch.abs((exc + inh).mean(dim=0)) / inh.mean(dim=0).abs())''',
+        "ratio of means over everything": '''
             def balance_index(exc, inh):
                 return torch.abs(exc + inh).mean() / exc.mean()''',
+        "the first edition's mean of per-entry ratios": '''
+            def balance_index(exc, inh):
+                return torch.mean(torch.abs(exc + inh) / exc)''',
+        "absolute value before the time average": '''
+            def balance_index(exc, inh):
+                return torch.mean(torch.abs(exc + inh).mean(dim=0) / exc.mean(dim=0))''',
+        "averaged over units instead of time": '''
+            def balance_index(exc, inh):
+                return torch.mean(torch.abs((exc + inh).mean(dim=1)) / exc.mean(dim=1))''',
     },
     "EIRNN": {
         "Dale without abs": '''

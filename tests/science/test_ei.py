@@ -57,9 +57,19 @@ def test_input_currents_sum_to_total_input():
 
 
 def test_balance_index_extremes():
-    exc = torch.tensor([1.0, 2.0, 4.0])
-    assert float(ei.balance_index(exc, torch.zeros(3))) == 1.0
+    exc = torch.tensor([[1.0, 2.0, 4.0], [3.0, 2.0, 1.0]])
+    assert float(ei.balance_index(exc, torch.zeros(2, 3))) == 1.0
     assert float(ei.balance_index(exc, -exc)) == 0.0
+
+
+def test_balance_index_averages_over_time_before_the_ratio():
+    """Per unit |mean_t(exc + inh)| / mean_t(exc), then the mean over units (the spec's
+    second edition): unit 0 (1 / 2) and unit 1 (1 / 4) give 0.375; the first edition's
+    mean of per-entry ratios would give 0.5."""
+    exc = torch.tensor([[2.0, 4.0], [2.0, 4.0]])
+    inh = torch.tensor([[-1.0, -5.0], [-1.0, -1.0]])
+    assert float(ei.balance_index(exc, inh)) == pytest.approx(0.375)
+    assert float(torch.mean(torch.abs(exc + inh) / exc)) == pytest.approx(0.5)
 
 
 def test_balanced_state_balance_improves_with_K():
@@ -101,39 +111,43 @@ def test_closed_loop_continues_forward():
 
 
 def _hand_made_network():
-    """One E unit (0) and one I unit (1) with dt = tau, so each step sets r = relu(input).
-    Biases 1 and 1, I -> E weight -0.5, no E -> I weight, no input weights: from the second
-    step on r = (0.5, 1); unit 0 gets exc 1, inh -0.5 (ratio 0.5), unit 1 exc 1, inh 0 (ratio 1)."""
-    m = ei.EIRNN(1, 1, 1, 1, tau_E=0.1, tau_I=0.1, dt=0.1, seed=0).double()
+    """Two E units (0, 1) and one I unit (2) with dt = tau, so each step sets r = relu(input).
+    E -> E weights 0.5 both ways, E -> I weights 0.5, I -> E weights -0.5, biases (1, 1, 0),
+    no input weights.  From zero rates the rates settle at r = (1, 1, 1): each E unit gets
+    recurrent excitation 0.5, inhibition -0.5 and drive 1 (net 1), the I unit excitation 1
+    and nothing else (net 1)."""
+    m = ei.EIRNN(1, 2, 1, 1, tau_E=0.1, tau_I=0.1, dt=0.1, seed=0).double()
     with torch.no_grad():
-        m.W_rec_raw.copy_(torch.tensor([[0.0, 0.5], [0.0, 0.0]]))
+        m.W_rec_raw.copy_(torch.tensor([[0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0]]))
         m.W_in.zero_()
-        m.b.copy_(torch.tensor([1.0, 1.0]))
+        m.b.copy_(torch.tensor([1.0, 1.0, 0.0]))
     return m
 
 
 def test_trained_balance_of_a_hand_made_network():
     m = _hand_made_network()
-    b = ei.trained_balance(m, torch.zeros(20, 1, dtype=torch.float64), n_warmup=5)
-    assert b["balance_index"] == pytest.approx(0.75)
-    assert b["exc_mean"] == pytest.approx(1.0) and b["inh_mean"] == pytest.approx(-0.25)
-    assert b["exc_mean_E"] == pytest.approx(1.0) and b["inh_mean_E"] == pytest.approx(-0.5)
-    assert b["exc_mean_I"] == pytest.approx(1.0) and b["inh_mean_I"] == pytest.approx(0.0)
+    b = ei.trained_balance(m, torch.zeros(200, 1, dtype=torch.float64), n_warmup=150)
+    # E units: |1| / 0.5 = 2; I unit: 1 / 1 = 1; mean over the 3 units 5/3
+    assert b["balance_index"] == pytest.approx(5 / 3, rel=1e-6)
+    assert b["exc_mean_E"] == pytest.approx(0.5, rel=1e-6)
+    assert b["inh_mean_E"] == pytest.approx(-0.5, rel=1e-6)
+    assert b["ext_mean_E"] == pytest.approx(1.0) and b["ext_mean_I"] == pytest.approx(0.0)
+    assert b["exc_mean_I"] == pytest.approx(1.0, rel=1e-6) and b["inh_mean_I"] == 0.0
     assert b["active_fraction"] == 1.0
 
 
-def test_model_currents_split_the_total_input_by_sign():
+def test_recurrent_and_external_inputs_add_up_to_the_total():
     m = ei.EIRNN(3, 6, 2, 3, seed=3).double()
     g = torch.Generator().manual_seed(4)
     r = torch.rand(5, 8, generator=g, dtype=torch.float64)
     x = torch.randn(5, 3, generator=g, dtype=torch.float64)
     with torch.no_grad():
-        exc, inh = ei.model_currents(m, r, x)
+        exc, inh, ext = ei.recurrent_and_external(m, r, x)
         penalty = float(ei.balance_penalty(m, r, x, eps=0.0))
-    assert torch.allclose(exc + inh, r @ m.W_rec.T + x @ m.W_in.T + m.b)
+    assert torch.allclose(exc + inh + ext, r @ m.W_rec.T + x @ m.W_in.T + m.b)
     assert torch.all(exc >= 0) and torch.all(inh <= 0)
-    # the penalty is the index of these currents, with a floor under the excitation
-    assert penalty == pytest.approx(float(ei.balance_index(exc, inh)))
+    # the penalty is the index of these inputs (the batch standing in for time)
+    assert penalty == pytest.approx(float(ei.balance_index(exc, inh + ext)))
 
 
 def test_balance_penalty_off_by_default_changes_nothing():
