@@ -13,7 +13,8 @@ Writes the public JSON that the 05 notebook reads (students do not have lib)::
      "notes": {metric: how it is measured}}
 
 Rows (``ROWS``, in this order): the shipped CT-RNN and E/I network (the checkpoints 04 and
-05 ship, seed 2026, their numbers are the ones 04 prints) plus two more seeds trained here
+05 ship, ``tools.checkpoints.SHIPPED_SEED``, their numbers are the ones 04 prints) plus two
+more seeds trained here
 with the same recipe; the same CT-RNN with only its readout fitted; the E/I network without
 Dale's law and the balanced E/I network, each trained as the E/I network; an echo state
 network of the spiking reservoir's size; the spiking reservoir (03's open-loop one-step
@@ -42,7 +43,8 @@ sys.path.insert(0, ROOT)
 
 from lib.comparison import N_BINS, sign_consistency_any  # noqa: E402
 
-SEEDS = (2026, 2027, 2028)          # the first is the shipped checkpoints' seed (the headline)
+from tools.checkpoints import SHIPPED_SEED  # noqa: E402
+SEEDS = (SHIPPED_SEED, SHIPPED_SEED + 1, SHIPPED_SEED + 2)   # the first: the shipped checkpoints (the headline)
 RESERVOIR_SEEDS = (1, 2, 3)         # weight seeds of the spiking reservoir (1: 03's network)
 OUT = os.path.join(ROOT, "source", "05_synthesis", "data", "architecture_metrics.json")
 
@@ -112,6 +114,7 @@ def _spiking_row(task):
                "max_lyapunov": float("nan"),
                "n_params": int(res.W_out.shape[0] * 3 + 3), "train_seconds": seconds,
                "sign_consistency": sign_consistency_any(res.W_rec)}
+        row.update(_reservoir_regime(res, u_test))
         if fit_closed_loop_reservoir is not None:
             t0 = time.perf_counter()
             cl = fit_closed_loop_reservoir(u_train, seed=seed)
@@ -126,6 +129,25 @@ def _spiking_row(task):
         print(f"   seed {seed}: one-step {row['one_step_error']:.4f}, "
               f"VPT {row['valid_prediction_time']:.2f}", flush=True)
     return per_seed, list(RESERVOIR_SEEDS)
+
+
+def _reservoir_regime(res, u, n_samples=2000):
+    """The regime of the spiking reservoir under the Lorenz drive: over ``n_samples``
+    samples of ``u`` after the washout, the mean rate (Hz), the mean CV of the inter-spike
+    intervals, the fraction of silent neurons and the Fano factor of the population spike
+    count in 5 ms bins (near 1 for independent Poisson neurons at constant rates; larger
+    when neurons fire together, through synchrony or a common drive that modulates every
+    rate)."""
+    from lib.spiking import NEURON, RESERVOIR, cv_isi, firing_rates, simulate_reservoir
+    washout = RESERVOIR["washout"]
+    _, spikes = simulate_reservoir(u[:washout + n_samples], res.W_rec, res.W_in, return_spikes=True)
+    spikes = spikes[washout * RESERVOIR["steps_per_sample"]:]
+    rates = firing_rates(spikes, NEURON["dt"])
+    n_bin = int(round(0.005 / NEURON["dt"]))
+    counts = spikes[:len(spikes) // n_bin * n_bin].reshape(-1, n_bin, spikes.shape[1]).sum((1, 2))
+    return {"mean_rate_hz": float(rates.mean()), "cv_isi": float(cv_isi(spikes, NEURON["dt"])),
+            "silent_fraction": float((rates == 0).double().mean()),
+            "population_fano_5ms": float(counts.double().var() / counts.double().mean())}
 
 
 def _map_max_lyapunov(predict, hist, dt):
@@ -143,49 +165,68 @@ def _map_max_lyapunov(predict, hist, dt):
     return float(lam[0])
 
 
-def _baseline_rows(task, n_starts=20, n_warmup=50, horizon=600):
-    """The strongest simple predictors (no network), fitted on the training split as in 03:
-    one-step error on the test split (03's protocol: washout 100); run in closed loop from
-    the starts of ``lib.ctrnn.valid_prediction_times``, the median valid prediction time,
-    and from the trajectory's sample ``WARMUP`` a free run for the attractor measures (the
-    two fitted maps only: persistence never moves)."""
-    from lib.comparison import WARMUP, attractor_measures, standardised_trajectory
-    from lib.ctrnn import DATA_DT, valid_prediction_time
+def _free_run(predict, hist, n):
+    """``n`` closed-loop outputs (n, 3) of a fitted map from its history ``hist`` (k, 3);
+    a run that stops being finite repeats its last value."""
+    k, gen = len(hist), []
+    for _ in range(n):
+        nxt = predict(hist)[-1]
+        gen.append(nxt)
+        hist = torch.cat([hist[1:], nxt[None]]) if k > 1 else nxt[None]
+        if not torch.isfinite(nxt).all():
+            break
+    return torch.stack(gen + [gen[-1]] * (n - len(gen)))
+
+
+def _baseline_rows(task):
+    """The simple predictors (no network), fitted on the training split: 03's three
+    (persistence, AR(3), quadratic ridge) and the strongest of ``lib.baselines`` (AR of the
+    validated order, polynomial ridge of degree 3 and 4, and of degree 2 on two lags).
+    One-step error on the test split (03's protocol: washout 100); run in closed loop from
+    the starts of ``lib.evaluation.protocol_starts``, the median valid prediction time with
+    its quartiles; and from each start state of the rate networks' protocol
+    (``lib.comparison.START_OFFSETS``: the last states of the same warm-up window) the
+    largest exponent and a free run for the attractor measures (the fitted maps only:
+    persistence never moves)."""
+    from lib import evaluation
+    from lib.baselines import strongest_baselines
+    from lib.comparison import (START_OFFSETS, WARMUP, attractor_measures, median_and_range,
+                                standardised_trajectory)
     from lib.spiking import RESERVOIR, fit_baselines, one_step_error
     t0 = time.perf_counter()
-    models = fit_baselines(torch.as_tensor(_z(task, task["train"])))
+    u_train = torch.as_tensor(_z(task, task["train"]))
+    simple = fit_baselines(u_train)
     seconds = time.perf_counter() - t0
+    models = {"persistence": (simple["persistence"], 0, 1, 0.0),
+              "linear AR(3)": (simple["linear AR(3)"], 3 * 9 + 3, 3, seconds),
+              "quadratic ridge": (simple["quadratic ridge"], 3 * 9 + 3, 1, seconds)}
+    for name, (predict, n_params, k) in strongest_baselines(
+            u_train, torch.as_tensor(_z(task, task["val"]))).items():
+        if name != "polynomial ridge, degree 2":        # the quadratic ridge above
+            models[name] = (predict, n_params, k, float("nan"))
     u = torch.as_tensor(_z(task, task["test"]))
     z = torch.as_tensor(standardised_trajectory(task))
-    lags = {"persistence": 1, "linear AR(3)": 3, "quadratic ridge": 1}
-    n_par = {"persistence": 0, "linear AR(3)": 3 * 9 + 3, "quadratic ridge": 3 * 9 + 3}
-    starts = np.linspace(n_warmup, len(u) - horizon - 1, n_starts).astype(int)
-    ones = torch.ones(3, dtype=torch.float64)
-
-    def run(predict, hist, n):
-        k, gen = len(hist), []
-        for _ in range(n):
-            nxt = predict(hist)[-1]
-            gen.append(nxt)
-            hist = torch.cat([hist[1:], nxt[None]]) if k > 1 else nxt[None]
-            if not torch.isfinite(nxt).all():
-                break
-        return torch.stack(gen + [gen[-1]] * (n - len(gen)))
+    starts = evaluation.protocol_starts(len(u))
 
     out = {}
-    for name, k in lags.items():
-        predict = models[name]
+    for name, (predict, n_par, k, secs) in models.items():
         row = {"one_step_error": one_step_error(predict(u), u, RESERVOIR["washout"]),
-               "n_params": n_par[name], "train_seconds": seconds if n_par[name] else 0.0}
+               "n_params": n_par, "train_seconds": secs}
         if name != "persistence":
-            vpts = [valid_prediction_time(run(predict, u[s0 - k + 1:s0 + 1].clone(), horizon),
-                                          u[s0 + 1:s0 + 1 + horizon], ones, DATA_DT)
-                    for s0 in starts]
+            pred = torch.stack([_free_run(predict, u[s0 - k + 1:s0 + 1].clone(), evaluation.HORIZON)
+                                for s0 in starts], dim=1)
+            vpts = evaluation.forecast_vpts(pred, u, starts)
             row["valid_prediction_time"] = float(np.median(vpts))
-            row["max_lyapunov"] = _map_max_lyapunov(predict, z[WARMUP - k:WARMUP].clone(),
-                                                    float(task["dt"]))
-            row.update(attractor_measures(z.numpy(), run(predict, z[WARMUP - k:WARMUP].clone(),
-                                                         len(z)).numpy()))
+            row["vpt_quartiles"] = [float(np.percentile(vpts, 25)), float(np.percentile(vpts, 75))]
+            per = {"max_lyapunov": [], "state_space_divergence": [], "power_spectrum_distance": []}
+            for off in START_OFFSETS:
+                hist = z[off + WARMUP - k:off + WARMUP].clone()
+                per["max_lyapunov"].append(_map_max_lyapunov(predict, hist, float(task["dt"])))
+                for key, value in attractor_measures(z.numpy(), _free_run(predict, hist, len(z)).numpy()).items():
+                    per[key].append(value)
+            for key, values in per.items():
+                row[key] = median_and_range(values)[0]
+                row[key + "_starts"] = [float(v) for v in values]
         out[f"{name} (baseline)"] = row
     return out
 
@@ -229,11 +270,16 @@ ROWS = {
             "fixed; only the readout fitted by least squares (lib.comparison.train_esn): the rate "
             "counterpart of the 1000-neuron spiking reservoir"),
     "spiking": ("spiking reservoir",
-                "1000 LIF neurons, sparse balanced E/I weights (fixed, seeded); only a linear "
+                "1000 LIF neurons, sparse E/I weights under Dale's law scaled for balance (fixed, "
+                "seeded; its regime under the Lorenz drive is measured: mean_rate_hz, cv_isi, "
+                "population_fano_5ms); only a linear "
                 "readout fitted by ridge regression. One-step error: 03's open-loop readout; "
                 "valid prediction time and free-run measures: the same network with a readout "
                 "fitted for closed loop (lib.spiking.fit_closed_loop_reservoir: {closed_loop})"),
-    "baselines": (None, "no network: least-squares fits on the training split (03)"),
+    "baselines": (None, "no network: ridge regressions (alpha 1e-6) fitted on the training split: 03's three "
+                        "(persistence, AR(3), quadratic ridge) and lib.baselines' strongest (AR of the "
+                        "order the validation split picks, polynomial ridge of degree 3 and 4 on the "
+                        "state, of degree 2 on the last two states)"),
 }
 
 
@@ -279,55 +325,74 @@ def _row(key, task):
 
 NOTES = {
     "one_step_error": "per-step RMS error over the 3 standardised components, averaged over the test split (rate networks: after 50 warm-up samples; reservoir and baselines: 03's washout of 100)",
-    "valid_prediction_time": "median over 20 closed-loop starts on the test split, Lyapunov times (threshold 0.5); the spiking reservoir is teacher-forced on 200 samples before each start instead of 50",
-    "max_lyapunov": "largest exponent of the closed-loop map by the QR method, 5000 steps after 500, per time unit (Lorenz: 0.9056); networks above 200 units track the 3 leading directions only (same leading value); not defined for the spiking reservoir (a discontinuous map)",
-    "state_space_divergence": f"a free run as long as the task's trajectory (10,000 samples) against it, {N_BINS} bins per dimension, natural log",
-    "power_spectrum_distance": "the same free run: Hellinger distance of smoothed power spectra, mean over the 3 components",
+    "valid_prediction_time": "median over 20 closed-loop starts on the test split (vpt_quartiles: the 25th and 75th percentiles over the starts), Lyapunov times (threshold 0.5); the spiking reservoir is teacher-forced on 200 samples before each start instead of 50",
+    "max_lyapunov": "largest exponent of the closed-loop map by the QR method, 2000 steps after 500, per time unit (Lorenz: 0.9056), from each of 5 start states (the network driven by 500 samples of the trajectory from samples 0, 1000, ..., 4000): the median, with every start's value in max_lyapunov_starts (their range is the resolution for one model); networks above 200 units track the 3 leading directions only (same leading value); not defined for the spiking reservoir (a discontinuous map)",
+    "state_space_divergence": f"a free run as long as the task's trajectory (10,000 samples) from each of the 5 start states against the trajectory, {N_BINS} bins per dimension, natural log: the median, per start in state_space_divergence_starts",
+    "power_spectrum_distance": "the same free runs: Hellinger distance of smoothed power spectra, mean over the 3 components: the median, per start in power_spectrum_distance_starts",
     "n_params": "trained parameters (reservoirs: the readout only)",
-    "train_seconds": "wall-clock training time on one CPU thread of a quiet two-core machine",
+    "train_seconds": "wall-clock training time on one CPU thread of the machine that built the course (regenerated by every build)",
     "sign_consistency": "fraction of off-diagonal recurrent weights whose sign agrees with their column's sum (1 under Dale's law)",
-    "balance_index": "E/I-type networks: mean |exc + inh| / exc of every unit's input on the test input, teacher forced (lib.ei.trained_balance; 0 = perfect cancellation); rate units of either sign (tanh) have no such split",
-    "seeds": "trained and random rows: 3 seeds (rate networks 2026-2028, 2026 = the shipped checkpoints; spiking reservoir: weight seeds 1-3, 1 = 03's network); the table shows the first seed, 'seeds' holds every value with mean, std, min and max",
-    "reference": "Lorenz against Lorenz: a second trajectory of the same length from (-3, 2, 30) (04's floor); the largest exponent is Lorenz's own",
+    "balance_index": "E/I-type networks, on the test input, teacher forced: per unit |time mean of the net input| / time mean of the recurrent excitation, averaged over units (lib.ei.trained_balance; 0 = excitation cancelled on average, 1 = no cancellation); the signed feed-forward drive counts in the net input but neither as excitation nor inhibition; rate units of either sign (tanh) have no such split",
+    "seeds": "trained and random rows: 3 seeds (rate networks: the shipped checkpoints' seed and the next two; spiking reservoir: weight seeds 1-3, 1 = 03's network); the table shows the first seed, 'seeds' holds every value with mean, std, min and max",
+    "reference": "Lorenz against Lorenz (04's floor): 20 trajectories of the same length (the first from (-3, 2, 30), 19 from seeded initial conditions around the attractor) against the task's: the median and, in <measure>_starts, the band; a network inside the band cannot be told from Lorenz by that measure. The largest exponent is Lorenz's own",
 }
 
 
-def measure(rows=None, previous=None):
-    """Compute the rows named in ``rows`` (default: all) and the reference; others are
-    copied from ``previous`` (a dict in this script's output format)."""
-    from lib.comparison import lorenz_reference, seed_summary
+def _measure_row(key):
+    """One row, in its own process (:func:`measure` with ``jobs > 1``)."""
     from lib.task import lorenz_task
     torch.set_num_threads(1)
     task = lorenz_task()
+    t0 = time.perf_counter()
+    if key == "baselines":
+        result = _baseline_rows(task)
+    elif key == "reference":
+        from lib.comparison import lorenz_reference
+        result = lorenz_reference(task)
+    else:
+        result = _row(key, task)
+    print(f"{key}: {time.perf_counter() - t0:.0f} s", flush=True)
+    return key, result
+
+
+def measure(rows=None, previous=None, jobs=1):
+    """Compute the rows named in ``rows`` (default: all) and the reference; others are
+    copied from ``previous`` (a dict in this script's output format).  ``jobs`` rows are
+    computed side by side, each in its own process on one torch thread (the numbers do not
+    depend on ``jobs``)."""
+    from lib.comparison import seed_summary
     wanted = set(ROWS) | {"reference"} if rows is None else set(rows)
     prev = previous or {"architectures": {}, "seeds": {}, "reference": {}}
+    order = [k for k in list(ROWS) + ["reference"] if k in wanted]
+    if jobs > 1:
+        import concurrent.futures
+        import multiprocessing
+        with concurrent.futures.ProcessPoolExecutor(
+                jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            computed = dict(pool.map(_measure_row, order))
+    else:
+        computed = dict(_measure_row(k) for k in order)
     archs, seeds, training = {}, {}, {}
     recipe = _recipe()
     for key, (name, how) in ROWS.items():
         how = how.format(**recipe)
         if key == "baselines":
-            if key in wanted:
-                print("baselines", flush=True)
-                base = _baseline_rows(task)
-            else:
-                base = {k: v for k, v in prev["architectures"].items() if k.endswith("(baseline)")}
+            base = computed[key] if key in computed else {
+                k: v for k, v in prev["architectures"].items() if k.endswith("(baseline)")}
             archs.update(base)
             for k in base:
                 training[k] = how
             continue
         training[name] = how
-        if key in wanted:
-            print(name, flush=True)
-            t0 = time.perf_counter()
-            per_seed, used = _row(key, task)
+        if key in computed:
+            per_seed, used = computed[key]
             archs[name] = per_seed[0]
             seeds[name] = {"seeds": used, "headline_seed": used[0],
                            "summary": seed_summary(per_seed) if per_seed[0] else {}}
-            print(f"   {time.perf_counter() - t0:.0f} s", flush=True)
         elif name in prev["architectures"]:
             archs[name] = prev["architectures"][name]
             seeds[name] = prev.get("seeds", {}).get(name, {})
-    reference = lorenz_reference(task) if "reference" in wanted else prev.get("reference", {})
+    reference = computed.get("reference", prev.get("reference", {}))
     return {"architectures": archs, "seeds": seeds, "reference": reference,
             "training": training, "notes": NOTES}
 
@@ -345,13 +410,15 @@ def main(argv=None):
     ap.add_argument("--out", default=OUT)
     ap.add_argument("--rows", nargs="*", choices=list(ROWS) + ["reference"],
                     help="recompute only these rows (the others are kept from --out)")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="rows computed side by side (one process and torch thread each)")
     args = ap.parse_args(argv)
     previous = None
     if args.rows is not None and os.path.exists(args.out):
         with open(args.out, encoding="utf-8") as f:
             previous = json.load(f)
     t0 = time.perf_counter()
-    data = _clean(measure(args.rows, previous))
+    data = _clean(measure(args.rows, previous, args.jobs))
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1)
