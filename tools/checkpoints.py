@@ -24,11 +24,13 @@ sys.path.insert(0, ROOT)
 from tools.assignments import CHECKPOINTS, with_step  # noqa: E402
 
 SHIPPED_TO = [a.name for a in with_step("checkpoints")]
-# A seed no notebook uses: a student who trains with the notebooks' recipe and seeds gets a
-# model of their own, never a copy of the shipped one (the hidden checks of 01 and 02 refuse
-# a copy, see write_fingerprints).  Caveat (issue 24): 2026 is the year, a seed a student
-# may pick; with it the recipe reproduces the shipped models, which the check then refuses.
-SHIPPED_SEED = 2026
+# A seed no notebook uses and no student plausibly picks (not 0-100, not a year, not a
+# famous number): a student who trains with the notebooks' recipe and any seed of their own
+# gets a model of their own, never a copy of the shipped one (the hidden checks of 01 and 02
+# refuse a copy, see write_fingerprints).  The second release trained with 2026, the year:
+# the recipe with that seed reproduced the shipped models and the check refused an honest
+# student; those files are in NOT_EVIDENCE.
+SHIPPED_SEED = 770431689
 
 
 def _save(model, info, path):
@@ -79,12 +81,17 @@ def write_checkpoints(root=ROOT, force=False):
 # recipe with its own seed reproduces them bit for bit, so an honest student can hand in the
 # very same model.  The first release (5cefbfd) shipped models trained with seed 0, the seed
 # of 01's and 02's training cells: lib.train_ctrnn(seed=0) and lib.train_eirnn(seed=0) give
-# the same outputs (behaviour distance 0.0).  They stay in the file, with ``flag: false``.
+# the same outputs (behaviour distance 0.0); the second release's were trained with 2026, the
+# year, a seed a student may pick.  They stay in the file, with ``flag: false``.
 NOT_EVIDENCE = {
     "1d7d574c9e1ec9bcc5d1f42449158da0e7ac48eda152f6d938d4210478111b99":
         "seed 0 (01's training cell): lib.train_ctrnn(seed=0) reproduces it",
     "4e55755f8702b8538264f1f0db40abd0146dc1019fa2595a1cc16bfd7e494cbe":
         "seed 0 (02's training cell): lib.train_eirnn(seed=0) reproduces it",
+    "ac068caf63e9e106525e4d3208c65c6a327d621bbc92039780d23ed1b9f3f8b5":
+        "seed 2026 (the year; the second release's SHIPPED_SEED): lib.train_ctrnn(seed=2026) reproduces it",
+    "da08bcc68ed0fa1bea91017ae45dbf4bdaed56c2fa441fe8374024aac5d3c13d":
+        "seed 2026 (the year; the second release's SHIPPED_SEED): lib.train_eirnn(seed=2026) reproduces it",
 }
 KINDS = ("ctrnn", "eirnn")
 OUTPUT_DIGITS = 8             # significant digits stored (float32's precision)

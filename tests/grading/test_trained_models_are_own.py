@@ -228,14 +228,15 @@ def test_the_hidden_check_gives_a_reparametrised_copy_no_credit(question_module,
 @pytest.mark.slow
 @pytest.mark.parametrize("key", ["ctrnn", "eirnn"])
 def test_models_trained_honestly_are_never_flagged(key):
-    """The notebook's recipe (lib.train_ctrnn / train_eirnn) with seeds 0, 1 and 2: none is
-    flagged, each is far from every shipped model (seed 0 is the first release's model)."""
+    """The notebook's recipe (lib.train_ctrnn / train_eirnn) with seeds 0, 1, 2 and the year:
+    none is flagged, each is far from every flagged shipped model (seed 0 is the first
+    release's model, 2026 the second's: both are no evidence)."""
     from lib.ctrnn import train_ctrnn
     from lib.ei import train_eirnn
     from lib.task import lorenz_task
     train = train_eirnn if key == "eirnn" else train_ctrnn
     entries = _stored()[key]
-    for seed in (0, 1, 2):
+    for seed in (0, 1, 2, 2026):     # 2026: the year, the seed of the second release
         model = train(lorenz_task(), seed=seed)[0]
         ckpt = {"state_dict": {k: v.detach().float() for k, v in model.state_dict().items()},
                 "config": _shipped(key)["config"]}
