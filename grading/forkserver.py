@@ -317,7 +317,8 @@ def _become_worker(spec, fd_in, fd_out):
     detail = spec.get("cell_errors")
     worker.run(spec["notebook"], set(spec["skip"]), fd_in, fd_out,
                skip_reasons={int(k): v for k, v in (spec.get("skip_reasons") or {}).items()},
-               detail=None if detail is None else {int(k): v for k, v in detail.items()})
+               detail=None if detail is None else {int(k): v for k, v in detail.items()},
+               capture_outputs=bool(spec.get("capture_outputs")))
     os._exit(0)
 
 

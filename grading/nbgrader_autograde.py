@@ -12,6 +12,11 @@ cell (``grade_id`` = ``<question>_check``):
 - passed: a ``stdout`` line and no error, so nbgrader gives the cell its points;
 - failed: an ``error`` output carrying the grader's message, so nbgrader gives 0.
 
+Every other code cell gets the outputs the student's code produced in the sandboxed
+worker (text, ``repr``\ s, figures as PNG, errors; :mod:`grading.outputs`): the formgrader
+and the feedback show the student's tables and figures.  They arrive as data (never HTML
+or script) and only from a worker with a private file system view.
+
 No cell of the submission is executed in nbgrader's process or kernel.  Manually
 graded cells (05's written answers) are left as they are: nbgrader's ``SaveAutoGrades``
 marks them for manual grading as usual.
@@ -68,7 +73,7 @@ def grade_notebook(nb, assignment, folder, root=None):
                        if os.path.exists(os.path.join(folder, p)))
         job = Job(notebook=notebook, hidden_module=spec.hidden, private=private,
                   out=os.path.join(private, "verdicts.json"), public_files=public,
-                  preload=tuple(spec.preload))
+                  preload=tuple(spec.preload), capture_outputs=True)
         verdicts, report = run_grader(job, private)
         return {v.name: v for v in verdicts}, report
     finally:
@@ -99,6 +104,26 @@ def verdicts_into_cells(nb, verdicts, not_graded="not graded: the sandboxed grad
     return seen
 
 
+def outputs_into_cells(nb, outputs):
+    """Give each code cell that is not a check cell the outputs the sandboxed worker
+    returned for it (``outputs``: code cell index, a string, -> nbformat v4 outputs, see
+    :mod:`grading.outputs`): what the student's code printed, displayed, plotted and
+    raised when the grader ran it.  Data only, never executed here."""
+    index = -1
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        index += 1
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            continue  # check cells show the verdict (verdicts_into_cells)
+        kept = outputs.get(str(index))
+        if kept:
+            cell.outputs = [nbformat.from_dict(o) for o in kept]
+            counts = [o.get("execution_count") for o in kept if o.get("output_type") == "execute_result"]
+            cell.execution_count = counts[0] if counts else None
+
+
 class SandboxedGrading(NbGraderPreprocessor):
     """nbgrader preprocessor: the sandboxed grader's verdicts in the check cells."""
 
@@ -119,7 +144,10 @@ class SandboxedGrading(NbGraderPreprocessor):
             raise RuntimeError(f"sandboxed grading of {assignment} for "
                                f"{resources['nbgrader'].get('student')} failed, nothing recorded: "
                                f"{type(e).__name__}: {e}") from e
+        outputs_into_cells(nb, report.outputs)
         verdicts_into_cells(nb, verdicts)
+        if report.outputs_note:
+            self.log.warning("grader: %s", report.outputs_note)
         scored = sum(v.score for v in verdicts.values())
         total = sum(v.max_score for v in verdicts.values())
         self.log.info("%s/%s: %s/%s points from the sandboxed grader (isolated: %s, %s s)",

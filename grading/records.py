@@ -35,13 +35,16 @@ class Job(Record):
     hidden checks, found in ``private`` (the folder holding ``lib/`` and ``hidden/``, on
     ``sys.path`` of the grading process only); ``public_files``: paths the notebook may
     read (copied next to it); ``preload``: public packages imported once before the
-    workers fork; ``out``: where the verdicts file is written."""
+    workers fork; ``out``: where the verdicts file is written; ``capture_outputs``: keep
+    the notebook's own outputs in the report (nbgrader's autograded notebook,
+    :mod:`grading.outputs`)."""
     notebook: str
     hidden_module: str
     private: str
     out: str
     public_files: tuple = ()
     preload: tuple = ()
+    capture_outputs: bool = False
 
     def write(self, path):
         with open(path, "w", encoding="utf-8") as f:
@@ -80,7 +83,9 @@ class Report(Record):
     ``notebook_cells_with_errors``: cell index -> the start of its error; ``events``:
     what the sandbox noticed (time limits, restarts, warnings); ``restarts``: worker
     restarts; ``worker_peak_mb``: the largest worker's peak memory (MB); ``seconds``:
-    wall clock of the whole grading."""
+    wall clock of the whole grading; ``outputs``: code cell index (a string) -> that
+    cell's outputs (nbformat v4) when the job asked for them, ``outputs_note`` why there
+    are none (:mod:`grading.outputs`)."""
     isolated: bool
     isolation: Optional[dict] = None
     notebook_cells_with_errors: dict = field(default_factory=dict)
@@ -88,6 +93,8 @@ class Report(Record):
     restarts: int = 0
     worker_peak_mb: float = 0.0
     seconds: float = 0.0
+    outputs: dict = field(default_factory=dict)
+    outputs_note: str = ""
 
 
 def write_verdicts(path, verdicts, report):

@@ -44,6 +44,19 @@ def _scrub(message, secrets):
     return message
 
 
+def _scrub_outputs(outputs, secrets):
+    """A cell's outputs, each withheld that quotes a line of reference code or hidden tests."""
+    kept = []
+    for out in outputs:
+        text = "\n".join([out.get("text", ""), out.get("data", {}).get("text/plain", ""),
+                          out.get("evalue", ""), *out.get("traceback", [])])
+        if text.strip() and any(line in text for line in secrets):
+            out = {"output_type": "stream", "name": "stderr",
+                   "text": "[grader: output withheld: it quoted grading code]\n"}
+        kept.append(out)
+    return kept
+
+
 def _secret_lines(paths):
     lines = set()
     for root in paths:
@@ -59,7 +72,7 @@ def _secret_lines(paths):
 
 
 def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(), preload=(),
-          forkserver=None):
+          forkserver=None, capture_outputs=False):
     """Grade ``notebook`` with the questions of ``hidden_module`` (an importable name).
 
     Workers come from ``forkserver`` when given (see :func:`main`), else from a fork
@@ -69,7 +82,8 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
     ref = importlib.import_module("lib")
     limits = limits or Limits(**getattr(module, "LIMITS", {}))
     secrets = _secret_lines(secret_dirs)
-    sandbox = Sandbox(notebook, public_files, limits, forkserver=forkserver, preload=preload)
+    sandbox = Sandbox(notebook, public_files, limits, forkserver=forkserver, preload=preload,
+                      capture_outputs=capture_outputs)
     sub = Submission(sandbox, default_timeout=limits.call_timeout)
     results, started = [], time.monotonic()
     budget_end = started + TOTAL_SECONDS
@@ -111,7 +125,9 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
         isolated=sandbox.isolated, isolation=sandbox.isolation,
         notebook_cells_with_errors={str(k): v[:200] for k, v in sandbox.cell_errors.items()},
         events=tuple(events), restarts=max(sandbox.restarts, 0),
-        worker_peak_mb=round(sandbox.peak_mb, 1), seconds=round(time.monotonic() - started, 2))
+        worker_peak_mb=round(sandbox.peak_mb, 1), seconds=round(time.monotonic() - started, 2),
+        outputs={str(k): _scrub_outputs(v, secrets) for k, v in sorted(sandbox.outputs.items())},
+        outputs_note=sandbox.outputs_note)
     return results, report
 
 
@@ -126,7 +142,8 @@ def main(argv=None):
     try:
         sys.path.insert(0, job.private)
         results, report = grade(job.notebook, job.hidden_module, public_files=job.public_files,
-                                secret_dirs=[job.private], forkserver=forkserver)
+                                secret_dirs=[job.private], forkserver=forkserver,
+                                capture_outputs=job.capture_outputs)
         write_verdicts(job.out, results, report)
     except MachineryError as e:
         print(f"grading machinery error: {e}", file=sys.stderr, flush=True)

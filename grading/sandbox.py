@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import codec
+from . import codec, outputs
 from .forkserver import ForkServer, image_env
 from .isolation import MachineryError, grant_traversal, scratch_base, unprivileged_ids, worker_user
 
@@ -221,7 +221,8 @@ class Sandbox:
     ``deadline``: a ``time.monotonic()`` no request may wait past (the grading's
     overall budget)."""
 
-    def __init__(self, notebook, public_files=(), limits=None, forkserver=None, preload=()):
+    def __init__(self, notebook, public_files=(), limits=None, forkserver=None, preload=(),
+                 capture_outputs=False):
         self.notebook = os.path.abspath(notebook)
         self.public_files = [os.path.abspath(p) for p in public_files]
         self.limits = limits or Limits()
@@ -242,6 +243,12 @@ class Sandbox:
         self.peak_mb = 0.0
         self._killed_for_memory = False
         self.forkserver, self._preload, self._own_forkserver = forkserver, list(preload), False
+        # The notebook's own outputs (nbgrader's autograded notebook, grading.outputs):
+        # code cell index -> outputs, kept from the first run in a private file system
+        # view only (a later run could print what an earlier call was given, a worker
+        # that sees the host could print the hidden checks); ``outputs_note`` says why not.
+        self.capture_outputs = capture_outputs
+        self.outputs, self.outputs_note, self._outputs_left = {}, "", outputs.NOTEBOOK_BYTES
 
     # ---- life cycle -------------------------------------------------------------
     def _prepare_scratch(self, probe=False):
@@ -285,7 +292,17 @@ class Sandbox:
                 "cell_errors": self._cell_error_texts(),
                 "env": env, "ids": list(self.ids) if self.ids else None, "root": self.root_mount,
                 "canary": self.canary, "host_devices": devices,
-                "output_bytes": self.limits.output_bytes, "probe": probe}
+                "output_bytes": self.limits.output_bytes, "probe": probe,
+                "capture_outputs": not probe and self._capturing()}
+
+    def _capturing(self):
+        if not self.capture_outputs or self.restarts > 0:
+            return False
+        if not (self.isolation and self.isolation.get("minimal_root")):
+            self.outputs_note = ("the notebook's outputs were not kept: its worker had no "
+                                 "private file system view, so they could show files of this machine")
+            return False
+        return True
 
     def _cell_error_texts(self):
         """Which cell errors a student may read in full (see ``worker.execute_notebook``):
@@ -422,6 +439,7 @@ class Sandbox:
             if msg.get("event") == "cell_start":
                 current = msg.get("cell")
             elif msg.get("event") == "cell_done":
+                self._keep_outputs(msg)
                 if msg.get("error") and isinstance(msg.get("cell"), int):
                     self.cell_errors[msg["cell"]] = str(msg["error"])[:400]
                     if self.restarts == 0:
@@ -429,6 +447,17 @@ class Sandbox:
                 current = None
             elif msg.get("event") == "ready":
                 return
+
+    def _keep_outputs(self, msg):
+        cell = msg.get("cell")
+        if ("outputs" not in msg or not isinstance(cell, int) or isinstance(cell, bool)
+                or self.restarts != 0 or not self.capture_outputs):
+            return
+        kept = outputs.clean_outputs(msg["outputs"], max(0, min(outputs.CELL_BYTES, self._outputs_left)))
+        if kept is None:
+            kept = [outputs.note("this cell's outputs were malformed and not kept")]
+        self._outputs_left -= sum(len(repr(o)) for o in kept)
+        self.outputs[cell] = kept
 
     def _remove_scratch(self):
         for path in (self.scratch, getattr(self, "root_mount", None)):

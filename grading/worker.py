@@ -23,7 +23,7 @@ import struct
 import sys
 import types
 
-from . import codec, fixtures
+from . import codec, fixtures, outputs
 
 MAX_OUTPUT_CHARS = 200_000
 
@@ -49,6 +49,125 @@ class _CappedWriter(io.TextIOBase):
 
     def isatty(self):
         return False
+
+
+class _StreamTee(io.TextIOBase):
+    """``sys.stdout`` / ``sys.stderr`` while outputs are captured: everything goes to the
+    capped log, and to the current cell's :class:`grading.outputs.CellOutputs`."""
+
+    def __init__(self, writer, name, capture):
+        self.writer, self.name, self.capture = writer, name, capture
+
+    def write(self, text):
+        cell = self.capture.current
+        if cell is not None:
+            cell.stream(self.name, text)
+        return self.writer.write(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+class Capture:
+    """The notebook's outputs, cell by cell (see :mod:`grading.outputs`): the worker sends
+    each cell's with its ``cell_done`` event, within ``outputs.NOTEBOOK_BYTES`` in all."""
+
+    def __init__(self):
+        self.current = None
+        self.left = outputs.NOTEBOOK_BYTES
+        self.count = 0
+
+    def start(self):
+        self.count += 1
+        self.current = outputs.CellOutputs(limit=max(0, min(outputs.CELL_BYTES, self.left)))
+
+    def display(self, *objs, **kwargs):
+        for obj in objs:
+            if self.current is not None:
+                self.current.data(mime_bundle(obj))
+
+    def result(self, value):
+        if self.current is not None and value is not None:
+            self.current.data(mime_bundle(value), execution_count=self.count)
+
+    def error(self, exc, index, source):
+        if self.current is None:
+            return
+        lines = source.splitlines()
+        frames = ["Traceback (most recent call last):"]
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename.startswith("<notebook cell"):
+                line = ""
+                if code.co_filename == f"<notebook cell {index}>" and 0 < tb.tb_lineno <= len(lines):
+                    line = "\n    " + lines[tb.tb_lineno - 1].strip()
+                frames.append(f'  File "{code.co_filename}", line {tb.tb_lineno}, in {code.co_name}{line}')
+            tb = tb.tb_next
+        evalue = str(exc)
+        self.current.error(type(exc).__name__, evalue,
+                           frames[-20:] + [f"{type(exc).__name__}: {evalue[:2000]}"])
+
+    def figures(self):
+        """The open matplotlib figures, as PNG (as Jupyter's inline backend shows them at
+        the end of a cell), at most ``outputs.MAX_FIGURES``."""
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is None or self.current is None:
+            return
+        try:
+            numbers = list(plt.get_fignums())
+        except Exception:  # noqa: BLE001 - a student may have replaced pyplot
+            return
+        for number in numbers[:outputs.MAX_FIGURES]:
+            try:
+                self.current.data(_figure_bundle(plt.figure(number)))
+            except Exception:  # noqa: BLE001 - a figure that cannot be drawn is left out
+                continue
+
+    def finish(self):
+        cell, self.current = self.current, None
+        if cell is None:
+            return None
+        self.left -= cell.size
+        return cell.finish()
+
+
+def _figure_bundle(fig):
+    import base64
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=outputs.FIGURE_DPI, bbox_inches="tight")
+    w, h = fig.get_size_inches() * fig.dpi
+    return {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+            "text/plain": f"<Figure size {w:g}x{h:g} with {len(fig.axes)} Axes>"}
+
+
+def mime_bundle(obj):
+    """What Jupyter would show of ``obj``, as data: a figure or an object's PNG/JPEG
+    representation, and its ``repr`` (never HTML: :func:`grading.outputs.clean_outputs`)."""
+    import base64
+    if hasattr(obj, "savefig") and hasattr(obj, "axes"):
+        try:
+            return _figure_bundle(obj)
+        except Exception:  # noqa: BLE001
+            pass
+    bundle = {}
+    for method, mime in (("_repr_png_", "image/png"), ("_repr_jpeg_", "image/jpeg")):
+        try:
+            value = getattr(obj, method)() if hasattr(obj, method) else None
+        except Exception:  # noqa: BLE001 - a broken repr shows nothing
+            value = None
+        if isinstance(value, bytes):
+            bundle[mime] = base64.b64encode(value).decode("ascii")
+        elif isinstance(value, str):
+            bundle[mime] = value
+    try:
+        bundle["text/plain"] = repr(obj)[:100_000]
+    except Exception:  # noqa: BLE001
+        bundle["text/plain"] = f"<{type(obj).__name__} object>"
+    return bundle
 
 
 class Channel:
@@ -156,12 +275,31 @@ class CellLog:
         return text
 
 
-def execute_notebook(path, skip, channel, namespace, skip_reasons=None, detail=None):
+def _run_cell(source, index, namespace, capture):
+    """Execute one cell's source; with ``capture``, the value of a final expression is
+    shown as Jupyter shows it (unless the cell ends with ``;``)."""
+    name = f"<notebook cell {index}>"
+    if capture is None:
+        exec(compile(source, name, "exec"), namespace)  # noqa: S102 - the submission
+        return
+    import ast
+    tree = ast.parse(source, name)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
+        last = ast.Expression(tree.body.pop().value)
+    exec(compile(tree, name, "exec"), namespace)  # noqa: S102 - the submission
+    if last is not None:
+        capture.result(eval(compile(last, name, "eval"), namespace))  # noqa: S307
+
+
+def execute_notebook(path, skip, channel, namespace, skip_reasons=None, detail=None, capture=None):
     """Run the code cells; return their :class:`CellLog`.  ``detail``: the cells'
     errors, in full, from the notebook's first run (when the worker had a private
     file system view); None means that this is that first run.  A later run tells a
     student only the *type* of a cell's new error: its text might carry what an
-    earlier call was given (a channel out of the sandbox)."""
+    earlier call was given (a channel out of the sandbox).  ``capture``: a
+    :class:`Capture` when the grader asked for the cells' outputs (each ``cell_done``
+    then carries its cell's, ``outputs``)."""
     with open(path, encoding="utf-8") as f:
         nb = json.load(f)
     code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
@@ -174,17 +312,28 @@ def execute_notebook(path, skip, channel, namespace, skip_reasons=None, detail=N
             continue
         channel.send({"event": "cell_start", "cell": index})
         error = None
+        if capture is not None:
+            capture.start()
         try:
-            code = compile(_cell_source(cell), f"<notebook cell {index}>", "exec")
-            exec(code, namespace)  # noqa: S102 - executing the submission is the point
+            _run_cell(_cell_source(cell), index, namespace, capture)
         except SystemExit as e:
             error = f"SystemExit({e.code!r}) raised"
         except BaseException as e:  # noqa: BLE001 - any failure of a cell is recorded
             error = f"{type(e).__name__}: {str(e)[:300]}"
+            if capture is not None:
+                capture.error(e, index, _cell_source(cell))
+        done = {"event": "cell_done", "cell": index, "error": error}
+        if capture is not None:
+            capture.figures()
+            done["outputs"] = capture.finish()
         _release_memory()
         if error:
             log.errors[index] = error if detail is None else detail.get(index, error.split(":")[0])
-        channel.send({"event": "cell_done", "cell": index, "error": error})
+        try:
+            channel.send(done)
+        except ENCODE_ERRORS:
+            done.pop("outputs", None)
+            channel.send(done)
     channel.send({"event": "ready"})
     return log
 
@@ -351,20 +500,24 @@ class Server:
 _MISSING = object()
 
 
-def run(notebook, skip, fd_in, fd_out, skip_reasons=None, detail=None):
+def run(notebook, skip, fd_in, fd_out, skip_reasons=None, detail=None, capture_outputs=False):
     """Execute ``notebook`` (skipping the code cells in ``skip``; ``skip_reasons`` says
-    why, by cell; ``detail`` see :func:`execute_notebook`), then serve requests on the
-    two pipes until the grader closes them."""
+    why, by cell; ``detail`` see :func:`execute_notebook`; ``capture_outputs``: send each
+    cell's outputs), then serve requests on the two pipes until the grader closes them."""
     channel = Channel(fd_in, fd_out)
     log = open("student_output.txt", "a", encoding="utf-8", errors="replace")
-    sys.stdout = _CappedWriter(log)
-    sys.stderr = sys.stdout
+    writer = _CappedWriter(log)
+    capture = Capture() if capture_outputs else None
+    if capture is None:
+        sys.stdout = sys.stderr = writer
+    else:
+        sys.stdout, sys.stderr = _StreamTee(writer, "stdout", capture), _StreamTee(writer, "stderr", capture)
     sys.stdin = io.StringIO("")
     builtins.input = lambda *a, **k: ""
     sys.modules["otter"] = _fake_otter()
     _seed_everything()
     namespace = {"__name__": "__main__", "__builtins__": builtins,
-                 "display": lambda *a, **k: None}
-    cells = execute_notebook(notebook, skip, channel, namespace, skip_reasons, detail)
+                 "display": capture.display if capture else (lambda *a, **k: None)}
+    cells = execute_notebook(notebook, skip, channel, namespace, skip_reasons, detail, capture)
     _seed_everything()
     Server(channel, namespace, cells).serve()
