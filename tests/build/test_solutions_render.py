@@ -5,13 +5,10 @@ import os
 import nbformat
 import pytest
 
-from tools.course import execute_solution
-
 
 @pytest.mark.slow
-def test_executed_solution_has_figures_and_html(tmp_path, monkeypatch):
-    monkeypatch.setenv("MPLBACKEND", "Agg")  # must not leak into the kernel
-    path = execute_solution("00_introduction", out_root=str(tmp_path))
+def test_executed_solution_has_figures_and_html(executed):
+    path = executed("00_introduction")
     nb = nbformat.read(path, 4)
     figures = sum(1 for c in nb.cells if c.cell_type == "code"
                   for o in c.outputs if "image/png" in o.get("data", {}))
