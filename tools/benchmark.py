@@ -173,6 +173,44 @@ def markdown(rows):
 README = os.path.join(ROOT, "README.md")
 TABLE_START = "<!-- benchmark table: written by python -m tools.benchmark -->"
 TABLE_END = "<!-- end of benchmark table -->"
+QUALITY_START = "<!-- quality figures: written by python -m tools.benchmark -->"
+QUALITY_END = "<!-- end of quality figures -->"
+
+# The README's quality sentence: per assignment, (quality key, label, format); keys a run
+# did not measure are left out.  The numbers come from the run, never from a hand.
+QUALITY_SUMMARY = {
+    "01_continuous_time_rnn": [("one_step_error_test", "one-step error", "{:.1e}"),
+                               ("vpt_median_lyapunov_times", "median valid prediction time", "{:.2f} Lyapunov times"),
+                               ("max_lyapunov", "largest exponent", "{:.3f}")],
+    "02_balanced_rate_network": [("balance_index_K5", "balance index for K = 5", "{:.2f}"),
+                                 ("balance_index_K80", "for K = 80", "{:.2f}"),
+                                 ("trained_balance_index", "trained network", "{:.2f}"),
+                                 ("one_step_error", "one-step error", "{:.4f}"),
+                                 ("vpt_median", "median VPT", "{:.2f}")],
+    "03_balanced_spiking_network": [("ai_mean_rate_hz", "AI network rate", "{:.1f} Hz"),
+                                    ("ai_mean_cv_isi", "CV", "{:.2f}"),
+                                    ("ai_silent_fraction", "silent fraction", "{:.1%}")],
+    "04_dynamical_analysis": [("lyap_lorenz", "Lorenz spectrum over 50,000 QR steps", "{}"),
+                              ("lorenz_fixed_points_found", "fixed points found", "{}"),
+                              ("ctrnn_max_lyapunov", "CT-RNN largest exponent", "{:.3f}"),
+                              ("eirnn_max_lyapunov", "E/I RNN largest exponent", "{:.3f}")],
+}
+
+
+def quality_sentence(rows):
+    """The README's quality figures of ``rows`` (a benchmark's rows), one clause per
+    assignment of ``QUALITY_SUMMARY``."""
+    parts = []
+    for r in rows:
+        spec = QUALITY_SUMMARY.get(r["assignment"])
+        q = r.get("quality") or {}
+        if not spec:
+            continue
+        figures = [f"{label} {fmt.format(q[key])}" for key, label, fmt in spec if key in q]
+        if figures:
+            parts.append(f"{r['assignment'][:2]} " + ", ".join(figures))
+    return ("Quality figures of that run (full list in `benchmarks/latest.md`; each notebook "
+            "prints its own on the machine that runs it): " + "; ".join(parts) + ".")
 
 
 def table_of(markdown_text):
@@ -180,13 +218,18 @@ def table_of(markdown_text):
     return markdown_text.split("\n- ")[0].strip()
 
 
-def update_readme(text, path=README):
-    """Put the table of ``text`` between the README's benchmark markers."""
+def update_readme(text, path=README, rows=None):
+    """Put the table of ``text`` between the README's benchmark markers and, given the
+    run's ``rows``, its quality sentence between the quality markers."""
     with open(path, encoding="utf-8") as f:
         readme = f.read()
     start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
+    readme = readme[:start] + "\n" + table_of(text) + "\n" + readme[end:]
+    if rows is not None:
+        start, end = readme.index(QUALITY_START) + len(QUALITY_START), readme.index(QUALITY_END)
+        readme = readme[:start] + "\n" + quality_sentence(rows) + "\n" + readme[end:]
     with open(path, "w", encoding="utf-8") as f:
-        f.write(readme[:start] + "\n" + table_of(text) + "\n" + readme[end:])
+        f.write(readme)
 
 
 def compare(rows, previous):
@@ -245,7 +288,7 @@ def main(argv=None):
     text = markdown(rows)
     with open(os.path.join(OUT, "latest.md"), "w") as f:
         f.write(text)
-    update_readme(text)
+    update_readme(text, rows=rows)
     print(text)
     return 0
 
