@@ -147,7 +147,7 @@ def test_the_documented_manual_grading_workflow(tmp_path):
         subs = {s["student"]: s for s in json.loads(body)}
         assert set(subs) == {"ada@example.edu", "bob@example.edu"}
         ada = subs["ada@example.edu"]
-        assert ada["needs_manual_grade"] and ada["max_score"] == 22
+        assert ada["needs_manual_grade"] and ada["max_score"] == 2 + 3 * 4   # three written answers
         status, page = server.request(f"/formgrader/submissions/{ada['id']}/")
         assert status == 200 and "My answer: the attractor" in page
         assert "comparison_table: passed" in page  # the sandboxed grader's verdict
@@ -155,7 +155,7 @@ def test_the_documented_manual_grading_workflow(tmp_path):
         grades = {g["name"]: g for g in json.loads(body)}
         assert grades["comparison_table_check"]["auto_score"] == 2
         written = [g for n, g in grades.items() if n.startswith("written_")]
-        assert len(written) == 5 and all(g["needs_manual_grade"] for g in written)
+        assert len(written) == 3 and all(g["needs_manual_grade"] for g in written)
         for g in written:
             server.request(f"/formgrader/api/grade/{g['id']}", {"manual_score": 3}, method="PUT")
     finally:
@@ -164,7 +164,7 @@ def test_the_documented_manual_grading_workflow(tmp_path):
     run(command(".venv/bin/nbgrader export"), course)
     with open(os.path.join(course, "grades.csv"), newline="") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
-    assert float(rows["ada@example.edu"]["score"]) == 2 + 5 * 3
+    assert float(rows["ada@example.edu"]["score"]) == 2 + 3 * 3
     assert float(rows["bob@example.edu"]["score"]) == 0
     run(command(".venv/bin/nbgrader generate_feedback"), course)
     html = os.path.join(course, "feedback", "ada@example.edu", NAME, NAME + ".html")
