@@ -45,6 +45,8 @@ def task():
 
 
 EXACT = ("n_params", "sign_consistency", "train_seconds")
+ONE_SAMPLE = 0.02 * 0.9056   # one sample of the task in Lyapunov times
+ROUNDING = 1e-4              # relative: another machine's rounding of a non-chaotic value
 PER_START = ("max_lyapunov", "state_space_divergence", "power_spectrum_distance")
 
 
@@ -71,9 +73,13 @@ def _agree(row, expected, keys=METRICS, extra=None):
             assert got == pytest.approx(want, rel=1e-2, abs=more), key
         elif key == "valid_prediction_time":
             q1, q3 = expected.get("vpt_quartiles") or (want, want)
-            assert abs(got - want) <= (q3 - q1) + more + 1e-9, (key, got, want)
+            # at least one sample (0.0181 Lyapunov times): the VPT's own resolution
+            assert abs(got - want) <= max(q3 - q1, ONE_SAMPLE) + more + 1e-9, (key, got, want)
         elif key in PER_START:
-            tol = max(_width(expected.get(key + "_starts")), _width(row.get(key + "_starts")))
+            # the range over the start states; where it is 0 (a linear map has one exponent
+            # from every start) the rounding of another machine, 1e-4 relative
+            tol = max(_width(expected.get(key + "_starts")), _width(row.get(key + "_starts")),
+                      ROUNDING * abs(want))
             assert abs(got - want) <= tol + more + 1e-9, (key, got, want, tol)
         else:
             assert got == pytest.approx(want, rel=1e-6), key
