@@ -5,10 +5,11 @@ shared protocol:
 
 * a linear autoregression AR(p) on the last ``p`` states, ``p`` chosen by the one-step
   error on the validation split (:func:`validated_ar_order`);
-* polynomial ridge regression of degree 2 to 4 on the current state, and of degree 2 on
-  the last two states (next-generation reservoir computing, Gauthier et al. 2021: one RK4
-  step of a quadratic vector field is a polynomial map of the state, so a polynomial of
-  low degree can represent the sampled Lorenz map almost exactly).
+* polynomial ridge regression of degree 3 and 4 on the current state (degree 2 is
+  :func:`lib.spiking.fit_baselines`' quadratic ridge) and of degree 2 on the last two
+  states (next-generation reservoir computing, Gauthier et al. 2021: one RK4 step of a
+  quadratic vector field is a polynomial map of the state, so a polynomial of low degree
+  can represent the sampled Lorenz map almost exactly).
 
 Every model is a map ``predict(u) -> (T, 3)`` from a standardised series ``u`` (T, 3)
 (float64) to the prediction of each next state, causal (``predict(u)[t]`` reads
@@ -25,7 +26,9 @@ from .spiking import lagged_inputs, ridge_regression
 ALPHA = 1e-6            # ridge penalty (standardised units)
 WASHOUT = 100           # first samples left out of every fit (as 03's reservoir)
 AR_ORDERS = tuple(range(1, 13))   # the orders the validation chooses from
-POLYNOMIALS = ((2, 1), (3, 1), (4, 1), (2, 2))   # (degree, number of lagged states)
+# (degree, number of lagged states); degree 2 on the state alone is lib.spiking's quadratic
+# ridge (03's baseline: the same features), so it is not repeated here
+POLYNOMIALS = ((3, 1), (4, 1), (2, 2))
 
 
 def polynomial_features(u_seq, degree, n_lags=1):

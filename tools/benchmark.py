@@ -221,15 +221,10 @@ def table_of(markdown_text):
 def update_readme(text, path=README, rows=None):
     """Put the table of ``text`` between the README's benchmark markers and, given the
     run's ``rows``, its quality sentence between the quality markers."""
-    with open(path, encoding="utf-8") as f:
-        readme = f.read()
-    start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
-    readme = readme[:start] + "\n" + table_of(text) + "\n" + readme[end:]
+    from tools.readme import write_section
+    write_section(TABLE_START, TABLE_END, table_of(text), path)
     if rows is not None:
-        start, end = readme.index(QUALITY_START) + len(QUALITY_START), readme.index(QUALITY_END)
-        readme = readme[:start] + "\n" + quality_sentence(rows) + "\n" + readme[end:]
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(readme)
+        write_section(QUALITY_START, QUALITY_END, quality_sentence(rows), path)
 
 
 def compare(rows, previous):

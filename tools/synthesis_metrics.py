@@ -202,8 +202,7 @@ def _baseline_rows(task):
               "quadratic ridge": (simple["quadratic ridge"], 3 * 9 + 3, 1, seconds)}
     for name, (predict, n_params, k) in strongest_baselines(
             u_train, torch.as_tensor(_z(task, task["val"]))).items():
-        if name != "polynomial ridge, degree 2":        # the quadratic ridge above
-            models[name] = (predict, n_params, k, float("nan"))
+        models[name] = (predict, n_params, k, float("nan"))
     u = torch.as_tensor(_z(task, task["test"]))
     z = torch.as_tensor(standardised_trajectory(task))
     starts = evaluation.protocol_starts(len(u))

@@ -153,11 +153,8 @@ README_END = "<!-- end of workload table -->"
 
 def update_readme(text, path=README):
     """Put ``text`` between the README's workload markers."""
-    with open(path, encoding="utf-8") as f:
-        readme = f.read()
-    start, end = readme.index(README_START) + len(README_START), readme.index(README_END)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(readme[:start] + "\n" + text + "\n" + readme[end:])
+    from tools.readme import write_section
+    write_section(README_START, README_END, text, path)
 
 
 def main(argv=None):

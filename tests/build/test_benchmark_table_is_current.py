@@ -1,36 +1,40 @@
-"""The README shows the latest benchmark's table (written by ``python -m tools.benchmark``)."""
+"""The README's generated sections are current: the latest benchmark's table and quality
+sentence (written by ``python -m tools.benchmark``) and the workload table (written by
+``python -m tools.workload --readme``)."""
 
+import json
 import os
 
+import pytest
+
 from notebooks import ROOT
-from tools.benchmark import TABLE_END, TABLE_START, table_of
+from tools.benchmark import QUALITY_END, QUALITY_START, TABLE_END, TABLE_START, quality_sentence, table_of
+from tools.readme import section
+from tools.workload import README_END, README_START, course_workload, table
 
 
-def test_readme_shows_the_latest_benchmark_table():
+@pytest.fixture(scope="module")
+def readme():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        readme = f.read()
-    shown = readme[readme.index(TABLE_START) + len(TABLE_START):readme.index(TABLE_END)].strip()
+        return f.read()
+
+
+def test_readme_shows_the_latest_benchmark_table(readme):
     with open(os.path.join(ROOT, "benchmarks", "latest.md"), encoding="utf-8") as f:
         latest = f.read()
-    assert shown == table_of(latest), "run python -m tools.benchmark (it rewrites the README table)"
+    assert section(readme, TABLE_START, TABLE_END) == table_of(latest), \
+        "run python -m tools.benchmark (it rewrites the README table)"
 
 
-def test_readme_quality_figures_are_the_latest_benchmarks():
+def test_readme_quality_figures_are_the_latest_benchmarks(readme):
     """The README's quality sentence is written by the benchmark from its own run, never
     typed by hand."""
-    import json
-    from tools.benchmark import QUALITY_END, QUALITY_START, quality_sentence
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        readme = f.read()
-    shown = readme[readme.index(QUALITY_START) + len(QUALITY_START):readme.index(QUALITY_END)].strip()
     with open(os.path.join(ROOT, "benchmarks", "latest.json"), encoding="utf-8") as f:
         rows = json.load(f)["rows"]
-    assert shown == quality_sentence(rows), "run python -m tools.benchmark (it rewrites the README)"
+    assert section(readme, QUALITY_START, QUALITY_END) == quality_sentence(rows), \
+        "run python -m tools.benchmark (it rewrites the README)"
 
 
-def test_readme_shows_the_current_workload_table():
-    from tools.workload import README_END, README_START, course_workload, table
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        readme = f.read()
-    shown = readme[readme.index(README_START) + len(README_START):readme.index(README_END)].strip()
-    assert shown == table(course_workload()), "run python -m tools.workload --readme"
+def test_readme_shows_the_current_workload_table(readme):
+    assert section(readme, README_START, README_END) == table(course_workload()), \
+        "run python -m tools.workload --readme"
