@@ -45,26 +45,43 @@ class StudentError(CheckFailed):
 class Question(Record):
     """One graded question: ``check(sub, ref)`` passes by returning (all ``points``) and
     fails by raising :class:`CheckFailed` (none).  ``timeout``: the CPU seconds each of its
-    sandbox calls may take (default: the assignment's ``call_timeout``)."""
+    sandbox calls may take (default: the assignment's ``call_timeout``).  ``extension``: an
+    exercise of an "Optional" section, graded only when the assignment's manifest entry
+    sets ``grade_extensions`` (``tools/assignments.py``); students always have its public
+    self-check."""
     name: str
     points: float
     check: Callable
     timeout: Optional[float] = None
+    extension: bool = False
 
 
 class Registry:
+    """The questions of one hidden module, in grading order (``questions``: all of them,
+    extensions included)."""
+
     def __init__(self):
         self.questions = []
 
-    def question(self, name, points, timeout=None):
+    def question(self, name, points, timeout=None, extension=False):
         def register(fn):
-            self.questions.append(Question(name, points, fn, timeout))
+            self.questions.append(Question(name, points, fn, timeout, extension))
             return fn
         return register
 
+    def graded(self, extensions=False):
+        """The questions a grading scores: the core, plus the extensions when asked."""
+        return [q for q in self.questions if extensions or not q.extension]
+
+    @property
+    def extensions(self):
+        """The names of the extension questions."""
+        return [q.name for q in self.questions if q.extension]
+
     @property
     def points(self):
-        return {q["name"]: q["points"] for q in self.questions}
+        """``{question: points}`` of the core (what is graded by default)."""
+        return {q["name"]: q["points"] for q in self.graded()}
 
 
 def rng(seed):

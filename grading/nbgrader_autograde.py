@@ -73,7 +73,8 @@ def grade_notebook(nb, assignment, folder, root=None):
                        if os.path.exists(os.path.join(folder, p)))
         job = Job(notebook=notebook, hidden_module=spec.hidden, private=private,
                   out=os.path.join(private, "verdicts.json"), public_files=public,
-                  preload=tuple(spec.preload), capture_outputs=True)
+                  preload=tuple(spec.preload), capture_outputs=True,
+                  extensions=spec.grade_extensions)
         verdicts, report = run_grader(job, private)
         return {v.name: v for v in verdicts}, report
     finally:

@@ -69,7 +69,8 @@ class TrustedGrading(AbstractOtterPlugin):
                       hidden_module=cfg["hidden_module"], private=private,
                       out=os.path.join(private, "verdicts.json"),
                       public_files=tuple(os.path.join(subdir, p) for p in cfg.get("public_files", [])),
-                      preload=tuple(cfg.get("preload", [])))
+                      preload=tuple(cfg.get("preload", [])),
+                      extensions=bool(cfg.get("extensions", False)))
             self._verdicts, self._report = run_grader(job, private)
         finally:
             shutil.rmtree(private, ignore_errors=True)

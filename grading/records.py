@@ -37,7 +37,8 @@ class Job(Record):
     read (copied next to it); ``preload``: public packages imported once before the
     workers fork; ``out``: where the verdicts file is written; ``capture_outputs``: keep
     the notebook's own outputs in the report (nbgrader's autograded notebook,
-    :mod:`grading.outputs`)."""
+    :mod:`grading.outputs`); ``extensions``: grade the extension questions too (the
+    manifest's ``grade_extensions``)."""
     notebook: str
     hidden_module: str
     private: str
@@ -45,6 +46,7 @@ class Job(Record):
     public_files: tuple = ()
     preload: tuple = ()
     capture_outputs: bool = False
+    extensions: bool = False
 
     def write(self, path):
         with open(path, "w", encoding="utf-8") as f:

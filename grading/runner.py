@@ -72,8 +72,9 @@ def _secret_lines(paths):
 
 
 def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(), preload=(),
-          forkserver=None, capture_outputs=False):
-    """Grade ``notebook`` with the questions of ``hidden_module`` (an importable name).
+          forkserver=None, capture_outputs=False, extensions=False):
+    """Grade ``notebook`` with the questions of ``hidden_module`` (an importable name): its
+    core, and its extension questions too when ``extensions``.
 
     Workers come from ``forkserver`` when given (see :func:`main`), else from a fork
     server this call starts, preloading ``preload``."""
@@ -94,7 +95,7 @@ def grade(notebook, hidden_module, public_files=(), limits=None, secret_dirs=(),
             sandbox.start()
         except WorkerError as e:
             sandbox.events.append(f"the notebook could not be executed ({e})")
-        for q in registry.questions:
+        for q in registry.graded(extensions):
             sub.default_timeout = q.timeout or limits.call_timeout
             t0 = time.monotonic()
             if t0 > budget_end:
@@ -143,7 +144,7 @@ def main(argv=None):
         sys.path.insert(0, job.private)
         results, report = grade(job.notebook, job.hidden_module, public_files=job.public_files,
                                 secret_dirs=[job.private], forkserver=forkserver,
-                                capture_outputs=job.capture_outputs)
+                                capture_outputs=job.capture_outputs, extensions=job.extensions)
         write_verdicts(job.out, results, report)
     except MachineryError as e:
         print(f"grading machinery error: {e}", file=sys.stderr, flush=True)

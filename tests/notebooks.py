@@ -57,14 +57,17 @@ def public_files(name):
     return [os.path.join(ROOT, "source", name, p) for p in by_name(name).public]
 
 
-def grade(name, path, **limits):
-    """Grade a notebook with the hidden checks in the sandbox: ({question: score}, results, report)."""
+def grade(name, path, extensions=True, **limits):
+    """Grade a notebook with the hidden checks in the sandbox: ({question: score}, results,
+    report).  ``extensions``: the Optional sections' exercises too (the tests cover their
+    checks whatever the manifest grades)."""
     from tools.assignments import by_name
     from grading.runner import grade as run
     from grading.sandbox import Limits
     spec = by_name(name)
     results, report = run(path, spec.hidden, public_files=public_files(name),
                           limits=Limits(**{**spec.limits(), **limits}), preload=spec.preload,
-                          secret_dirs=[os.path.join(ROOT, "lib"), os.path.join(ROOT, "hidden")])
+                          secret_dirs=[os.path.join(ROOT, "lib"), os.path.join(ROOT, "hidden")],
+                          extensions=extensions)
     results = [dataclasses.asdict(r) for r in results]   # plain dicts, as in the verdicts file
     return {r["name"]: r["score"] for r in results}, {r["name"]: r for r in results}, report

@@ -17,7 +17,12 @@ course's conventions::
 - ``artefacts``: files of ``source/<name>/`` that students get besides the notebook and
   its public checks, with the build step that writes them (``None``: written by hand);
   their top folders are the assignment's ``public`` folders, copied next to the
-  submission when it is graded.
+  submission when it is graded;
+- ``grade_extensions``: grade the exercises of the notebook's "Optional" sections too
+  (questions the hidden module registers with ``extension=True``).  Off by default: the
+  four-hour core is graded and extensions are practice with public self-checks.  Set it
+  to serve a full module; ``python -m tools.course release`` then writes the extensions'
+  check cells as graded nbgrader cells with their points, and the Otter zip grades them.
 
 Questions and points are declared once, in the hidden module; :meth:`Assignment.points`
 reads them there.  :func:`problems` lists what is inconsistent (an entry naming a file
@@ -68,6 +73,7 @@ class Assignment:
     reference: tuple
     preload: tuple = PLOTS
     artefacts: tuple = ()
+    grade_extensions: bool = False
 
     # -- derived by convention -----------------------------------------------------------
     @property
@@ -106,12 +112,21 @@ class Assignment:
         return importlib.import_module(self.hidden)
 
     def questions(self):
-        """The registered questions, in grading order."""
-        return list(self.module().QUESTIONS.questions)
+        """The graded questions, in grading order (the extensions only when
+        ``grade_extensions``)."""
+        return self.module().QUESTIONS.graded(self.grade_extensions)
 
     def points(self):
-        """``{question: points}``."""
-        return dict(self.module().QUESTIONS.points)
+        """``{question: points}`` of the graded questions."""
+        return {q.name: q.points for q in self.questions()}
+
+    def extensions(self):
+        """The names of the extension questions (graded or not)."""
+        return list(self.module().QUESTIONS.extensions)
+
+    def self_checks(self):
+        """Every question with a public check: the graded ones and the extensions."""
+        return list(dict.fromkeys([q.name for q in self.questions()] + self.extensions()))
 
     def limits(self):
         """The module's ``LIMITS`` (keyword arguments of ``grading.sandbox.Limits``)."""
@@ -122,7 +137,7 @@ class Assignment:
         check per question and the artefacts; the allow-list of releases and bundles
         (never logs, caches or hidden files)."""
         return ([self.name + ".ipynb"]
-                + [f"tests/{q.name}.py" for q in self.questions()]
+                + [f"tests/{q}.py" for q in self.self_checks()]
                 + [a.path for a in self.artefacts])
 
     # Read-only mapping access for code written against the manifest's former dicts.

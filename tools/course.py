@@ -73,8 +73,11 @@ def write_task_data(root=ROOT, names=None):
 
 # ---- release ---------------------------------------------------------------------------
 def generate_release(name, root=ROOT):
-    """``nbgrader generate_assignment`` (the only way release/ is written), then
+    """``nbgrader generate_assignment`` (the only way release/ is written), after the
+    check cells' points are written from the manifest (:mod:`tools.check_cells`), then
     :func:`prune_release`."""
+    from tools.check_cells import sync_check_cells
+    sync_check_cells(name, root)
     os.makedirs(os.path.join(root, "build"), exist_ok=True)
     _run([os.path.join(BIN, "nbgrader"), "generate_assignment", name, "--force",
           "--CourseDirectory.root=" + root], cwd=root)
@@ -436,7 +439,8 @@ def stage_autograder(name, root=ROOT, stage_root=None, feedback=None):
         # what was checked, never the reference or the expected values.
         "plugins": [{"grading.otter_plugin.TrustedGrading": {
             "hidden_module": spec.hidden, "public_files": spec.public,
-            "preload": list(spec.preload), "feedback": policy}}],
+            "preload": list(spec.preload), "feedback": policy,
+            "extensions": spec.grade_extensions}}],
         "pdf": False,
         "show_stdout": False,
         "show_all_public": True,

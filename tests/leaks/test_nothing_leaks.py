@@ -71,12 +71,16 @@ def _hidden_lines():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_release_has_no_reference_code(name):
-    """No line of a graded function's reference body (lib's ungraded helpers, such as
-    training loops that the notebooks hand out on purpose, are not secret)."""
+    """No line of an exercise's reference body, graded or extension (lib's other
+    functions, such as the plumbing and training loops the notebooks hand out as given
+    code, are not secret)."""
     import lib
+    spec = by_name(name)
+    exercises = set(spec.self_checks())
     secret = set()
-    for module in by_name(name).reference:  # the lib module(s) whose functions it grades
-        secret |= _body_lines(os.path.join(ROOT, "lib", module + ".py"), only=set(lib._EXPORTS[module]))
+    for module in spec.reference:  # the lib module(s) whose functions it grades
+        secret |= _body_lines(os.path.join(ROOT, "lib", module + ".py"),
+                              only=set(lib._EXPORTS[module]) & exercises)
     for path in _student_files(name):
         text = _text(path)
         found = [line for line in secret if line in text and line not in DELIBERATE]
