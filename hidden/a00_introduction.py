@@ -105,51 +105,10 @@ def lorenz_jacobian(sub, ref):
                      "(row i holds the derivatives of component i)", rtol=1e-12, atol=1e-12)
 
 
-@QUESTIONS.question("hopf_rho", points=1)
+@QUESTIONS.question("hopf_rho", points=1, extension=True)   # Optional section
 def hopf_rho(sub, ref):
     expect_close(sub.call("hopf_rho"), ref.hopf_rho(), "hopf_rho() with the default parameters",
                  rtol=1e-12)
     for sigma, beta in ((16.0, 4.0), (12.5, 1.2)):
         expect_close(sub.call("hopf_rho", sigma, beta), ref.hopf_rho(sigma, beta),
                      f"hopf_rho({sigma}, {beta})", rtol=1e-12)
-
-
-@QUESTIONS.question("next_step_pairs", points=1)
-def next_step_pairs(sub, ref):
-    traj = rng(701).normal(size=(13, 2))
-    for horizon in (None, 3):
-        args = (traj,) if horizon is None else (traj, horizon)
-        got = sub.call("next_step_pairs", *args)
-        what = f"next_step_pairs(traj{'' if horizon is None else ', 3'}) with traj of shape (13, 2)"
-        expect(isinstance(got, (tuple, list)) and len(got) == 2,
-               f"{what}: expected a pair (inputs, targets)")
-        for g, w, part in zip(got, ref.next_step_pairs(*args), ("inputs", "targets")):
-            expect_close(g, w, f"{what}, {part}", rtol=0, atol=0)
-
-
-@QUESTIONS.question("split_trajectory", points=2)
-def split_trajectory(sub, ref):
-    cases = [(90, None), (10, None), (1000, (0.5, 0.3)), (37, (0.6, 0.2))]
-    for T, fractions in cases:
-        traj = np.arange(T * 3, dtype=float).reshape(T, 3)
-        args = (traj,) if fractions is None else (traj, fractions)
-        got = sub.call("split_trajectory", *args)
-        what = f"split_trajectory(traj{'' if fractions is None else f', {fractions}'}) with T = {T}"
-        expect(isinstance(got, (tuple, list)) and len(got) == 3,
-               f"{what}: expected three parts (train, val, test)")
-        for g, w, part in zip(got, ref.split_trajectory(*args), ("train", "val", "test")):
-            expect_close(g, w, f"{what}, {part} part", rtol=0, atol=0)
-
-
-@QUESTIONS.question("fit_standardizer", points=1)
-def fit_standardizer(sub, ref):
-    train = rng(901).normal(size=(50, 3)) * np.array([1.0, 5.0, 0.2]) + np.array([3.0, -1.0, 20.0])
-    got, reply = sub.call("fit_standardizer", train, return_args=True)
-    expect(isinstance(got, (tuple, list)) and len(got) == 2,
-           "fit_standardizer(train): expected a pair (mean, std)")
-    mean, std = ref.fit_standardizer(train)
-    expect_close(got[0], mean, "fit_standardizer(train) on data of shape (50, 3): mean",
-                 rtol=1e-10, atol=1e-12)
-    expect_close(got[1], std, "fit_standardizer(train) on data of shape (50, 3): std",
-                 rtol=1e-10, atol=1e-12)
-    expect_unchanged([train], reply["args"], "fit_standardizer")

@@ -57,26 +57,6 @@ def hopf_rho(sigma=10.0, beta=8/3):
     numerator = sigma ** 2 + sigma * beta + 3 * sigma
     return numerator / (sigma - beta - 1.0)
 ''',
-    "next_step_pairs": '''
-def next_step_pairs(traj, horizon=1):
-    n = len(traj)
-    return traj[0:n - horizon], traj[horizon:n]
-''',
-    "split_trajectory": '''
-def split_trajectory(traj, fractions=(0.7, 0.15)):
-    T = len(traj)
-    a = int(fractions[0] * T)
-    b = a + int(fractions[1] * T)
-    train, val, test = np.split(traj, [a, b])
-    return train, val, test
-''',
-    "fit_standardizer": '''
-def fit_standardizer(train):
-    n = train.shape[0]
-    mean = train.sum(axis=0) / n
-    std = np.sqrt(((train - mean) ** 2).sum(axis=0) / n)
-    return mean, std
-''',
 }
 
 STYLE_VECTOR = {
@@ -117,21 +97,6 @@ def lorenz_jacobian(state, sigma=10.0, rho=28.0, beta=8/3):
     "hopf_rho": '''
 def hopf_rho(sigma=10.0, beta=8/3):
     return np.float64(sigma) * (sigma + beta + 3) / (sigma - (beta + 1))
-''',
-    "next_step_pairs": '''
-def next_step_pairs(traj, horizon=1):
-    idx = np.arange(len(traj) - horizon)
-    return traj[idx], traj[idx + horizon]
-''',
-    "split_trajectory": '''
-def split_trajectory(traj, fractions=(0.7, 0.15)):
-    T = traj.shape[0]
-    n_train, n_val = int(fractions[0] * T), int(fractions[1] * T)
-    return (traj[:n_train], traj[n_train:][:n_val], traj[n_train + n_val:])
-''',
-    "fit_standardizer": '''
-def fit_standardizer(train):
-    return np.mean(train, 0), np.std(train, 0, ddof=0)
 ''',
 }
 

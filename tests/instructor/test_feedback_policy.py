@@ -124,11 +124,13 @@ def test_every_assignment_has_a_valid_policy():
 
 # ---- the real zip, graded by `otter run`, under each policy ----------------------------------
 def submission(tmp_path):
-    """hopf_rho wrong; lorenz_rhs raises with the grader's input in its message."""
+    """lorenz_jacobian wrong (transposed); lorenz_rhs raises with the grader's input in its
+    message."""
     leak = ("def lorenz_rhs(state, sigma=10.0, rho=28.0, beta=8/3):\n"
             f"    raise ValueError('{SECRET} ' + repr(state.tolist())[:150])\n")
-    wrong = "def hopf_rho(sigma=10.0, beta=8/3):\n    return sigma * (sigma + beta + 3) / (sigma - beta + 1)\n"
-    return variant(NAME, tmp_path, replace={"lorenz_rhs": leak, "hopf_rho": wrong})
+    wrong = ("def lorenz_jacobian(state, sigma=10.0, rho=28.0, beta=8/3):\n    x, y, z = state\n"
+             "    return np.array([[-sigma, sigma, 0.0], [rho - z, -1.0, -x], [y, x, -beta]]).T\n")
+    return variant(NAME, tmp_path, replace={"lorenz_rhs": leak, "lorenz_jacobian": wrong})
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +158,7 @@ def test_immediate_shows_scores_and_messages_at_once(results):
     qs = questions(res)
     assert all(t.get("visibility") == "visible" for t in qs.values())
     assert "visibility" not in res
-    assert qs["hopf_rho"]["score"] == 0 and "hopf_rho" in qs["hopf_rho"]["output"]
+    assert qs["lorenz_jacobian"]["score"] == 0 and "lorenz_jacobian" in qs["lorenz_jacobian"]["output"]
     assert qs["lorenz_fixed_points"]["score"] == qs["lorenz_fixed_points"]["max_score"]
 
 
@@ -173,7 +175,7 @@ def test_deferred_policies_show_a_neutral_line_per_question_until_released(resul
     shown = json.dumps(before)
     assert "score" not in shown and "passed" not in shown.lower() and "values differ" not in shown
     assert all(t["visibility"] == visibility for t in qs.values())
-    assert qs["hopf_rho"]["score"] == 0 and qs["hopf_rho"]["max_score"] == 1  # kept for release
+    assert qs["lorenz_jacobian"]["score"] == 0 and qs["lorenz_jacobian"]["max_score"] == 2  # kept for release
     after, _ = student_view(res, released=True)
     assert {t["name"] for t in after} >= set(qs)
     scores = {q: t["score"] for q, t in qs.items()}

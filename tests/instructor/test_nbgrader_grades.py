@@ -25,8 +25,10 @@ WRITTEN = "This is my written answer."
 
 # One plausible bug per sampled assignment: (exercise cell, its buggy code, the question it costs).
 BUGS = {
-    "00_introduction": ("hopf_rho", "def hopf_rho(sigma=10.0, beta=8/3):\n"
-                                    "    return sigma * (sigma + beta + 3) / (sigma - beta + 1)\n"),
+    "00_introduction": ("lorenz_fixed_points",
+                        "def lorenz_fixed_points(sigma=10.0, rho=28.0, beta=8/3):\n"
+                        "    c = np.sqrt(beta * (rho - 1))\n"
+                        "    return np.array([[0.0, 0.0, 0.0], [c, c, rho - 1], [-c, -c, rho - 1]])\n"),
     "05_synthesis": ("comparison_table",
                      'COLUMNS = ["one_step_error", "valid_prediction_time", "max_lyapunov",\n'
                      '           "state_space_divergence", "n_params", "train_seconds", "sign_consistency"]\n\n'
