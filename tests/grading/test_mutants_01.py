@@ -1,5 +1,7 @@
 """Plausible mistakes in 01_continuous_time_rnn lose exactly their exercise's points
-(the issue's examples: W_rec transposed, dt applied twice), and a stub gets zero.
+(the issue's example: W_rec transposed), and a stub gets zero.  (euler_step, CTRNN,
+ctrnn_ode_step, prediction_error and valid_prediction_time are given code since the
+four-hour core, issue 23: not graded, so no mutants.)
 
 The slow tests grade notebook variants in the sandbox (each runs the notebook, ~30 s); the
 fast ones run one hidden check in this process on a namespace (``inprocess.InProcess``).
@@ -20,18 +22,6 @@ MUTANTS = {
     "ctrnn_rhs": '''
 def ctrnn_rhs(h, x, W_rec, W_in, b, tau):
     return (-h + torch.tanh(h @ W_rec + x @ W_in.T + b)) / tau''',
-    "euler_step": '''
-def euler_step(h, x, W_rec, W_in, b, tau, dt):
-    return h + dt * dt * ctrnn_rhs(h, x, W_rec, W_in, b, tau)''',
-    "prediction_error": '''
-def prediction_error(pred, true, std):
-    return torch.sqrt(torch.sum(((pred - true) / std) ** 2, dim=-1))''',
-    "valid_prediction_time": '''
-def valid_prediction_time(pred, true, std, dt, threshold=0.5, lyapunov_exponent=0.9056):
-    err = prediction_error(pred, true, std)
-    bad = torch.nonzero(err >= threshold)
-    n = int(bad[0, 0]) if len(bad) else int(err.shape[0])
-    return n * dt * lyapunov_exponent''',
     # the initial condition counted as a prediction
     "trajectory_loss": '''
 def trajectory_loss(func, x_window, dt, method="rk4", adjoint=False):
@@ -50,14 +40,6 @@ def closed_loop(model, x0, h0, n_steps):
         x = model.readout(h)
         outs.append(x)
     return torch.stack(outs)''',
-    "ctrnn_ode_step": '''
-def ctrnn_ode_step(model, h, x, dt, method="rk4", adjoint=False):
-    f = lambda t, hh: ctrnn_rhs(hh, x, model.W_rec, model.W_in, model.b, model.tau)
-    t = torch.tensor([0.0, float(dt)], dtype=h.dtype)
-    if adjoint:
-        return torchdiffeq.odeint_adjoint(CTRNNField(model, x), h, t, method=method,
-                                          adjoint_params=())[-1]
-    return torchdiffeq.odeint(f, h, t, method=method)[-1]''',
     # the adjoint flag ignored: the value is right, the gradient is backprop's (the grader's
     # step tells the two apart, see test_trajectory_loss_gradients_are_judged_by_their_values)
     "trajectory_loss": '''
@@ -68,8 +50,7 @@ def trajectory_loss(func, x_window, dt, method="rk4", adjoint=False):
 }
 
 
-# the initial state cut from the graph (no gradient reaches h0), and a forward that writes
-# its state into the h0 it was given
+# the initial state cut from the graph (no gradient reaches h0)
 MUTANTS_C = {
     "closed_loop": '''
 def closed_loop(model, x0, h0, n_steps):
@@ -79,31 +60,6 @@ def closed_loop(model, x0, h0, n_steps):
         x = model.readout(h)
         outs.append(x)
     return torch.stack(outs)''',
-    "CTRNN": '''
-class CTRNN(nn.Module):
-    def __init__(self, n_in, n_hidden, n_out, tau=0.04, dt=0.02):
-        super().__init__()
-        self.tau, self.dt = float(tau), float(dt)
-        self.W_rec = nn.Parameter(torch.randn(n_hidden, n_hidden) * (0.5 / math.sqrt(n_hidden)))
-        self.W_in = nn.Parameter(torch.randn(n_hidden, n_in) * (0.5 / math.sqrt(n_in)))
-        self.b = nn.Parameter(torch.zeros(n_hidden))
-        self.readout = nn.Linear(n_hidden, n_out)
-
-    def step(self, h, x):
-        return euler_step(h, x, self.W_rec, self.W_in, self.b, self.tau, self.dt)
-
-    def forward(self, x_seq, h0=None):
-        h = h0 if h0 is not None else x_seq.new_zeros(x_seq.shape[1], self.W_rec.shape[0])
-        hs = []
-        for x in x_seq:
-            new = self.step(h, x)
-            if h0 is not None and not h.requires_grad:
-                h.copy_(new)          # in place: the caller's h0 changes
-                new = h.clone()
-            h = new
-            hs.append(h)
-        h_seq = torch.stack(hs)
-        return self.readout(h_seq), h_seq''',
     # the time grid in steps instead of time units
     "trajectory_loss": '''
 def trajectory_loss(func, x_window, dt, method="rk4", adjoint=False):

@@ -35,8 +35,6 @@ def _answers(kind):
 
 
 CASES = [
-    ("hidden.a01_continuous_time_rnn", "valid_prediction_time"),
-    ("hidden.a01_continuous_time_rnn", "prediction_error"),
     ("hidden.a04_dynamical_analysis", "state_space_divergence"),
     ("hidden.a04_dynamical_analysis", "power_spectrum_distance"),
     ("hidden.a04_dynamical_analysis", "lyapunov_spectrum"),
