@@ -147,11 +147,25 @@ def mutants(source):
         k += 1
 
 
+def _defines_only(source):
+    """Whether a code cell only defines things (functions, classes, imports): the given
+    code that exercises call, e.g. 01's ``euler_step`` under ``closed_loop``."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Import,
+                                             ast.ImportFrom)) for n in body)
+
+
 def _exercise_notebook(name):
-    """Setup cell + exercise cells of the source notebook (no training, no demos)."""
+    """Setup cell + exercise cells + given definitions of the source notebook (no
+    training, no demos)."""
     nb = nbformat.read(os.path.join(ROOT, "source", name, name + ".ipynb"), 4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    keep = [code[0]] + [c for c in code[1:] if c.metadata.get("nbgrader", {}).get("solution")]
+    keep = [code[0]] + [c for c in code[1:] if c.metadata.get("nbgrader", {}).get("solution")
+                        or (not c.metadata.get("nbgrader", {}).get("grade")
+                            and _defines_only(c.source))]
     small = copy.deepcopy(nb)
     small.cells = copy.deepcopy(keep)
     return small
@@ -160,8 +174,9 @@ def _exercise_notebook(name):
 def function_questions(name):
     import re
     nb = _exercise_notebook(name)
-    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells[1:]}
-    return [q for q in by_name(name).points()
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells[1:]
+             if c.metadata.get("nbgrader", {}).get("solution")}
+    return [q for q in by_name(name).self_checks()
             if q in cells and re.search(rf"^(def|class) {q}\b", cells[q].source, re.M)]
 
 
@@ -171,7 +186,8 @@ def run(name, sample=None, seed=0, verbose=True):
     from notebooks import grade
     base = _exercise_notebook(name)
     questions = function_questions(name)
-    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in base.cells[1:]}
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in base.cells[1:]
+             if c.metadata.get("nbgrader", {}).get("solution")}
     pool = {q: mutants(cells[q].source) for q in questions}
     if sample is not None:
         rnd = random.Random(seed)
@@ -186,7 +202,7 @@ def run(name, sample=None, seed=0, verbose=True):
             nb = copy.deepcopy(base)
             batch = {q: ms[k] for q, ms in pool.items() if k < len(ms)}
             for c in nb.cells[1:]:
-                gid = c.metadata["nbgrader"]["grade_id"]
+                gid = c.metadata.get("nbgrader", {}).get("grade_id")
                 if gid in batch:
                     c.source = batch[gid][1]
             path = os.path.join(tmp, name + ".ipynb")
