@@ -171,11 +171,16 @@ def _exercise_notebook(name):
     return small
 
 
+def solution_cells(nb):
+    """``{grade_id: cell}`` of the exercise (solution) cells of ``nb``."""
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
 def function_questions(name):
     import re
     nb = _exercise_notebook(name)
-    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells[1:]
-             if c.metadata.get("nbgrader", {}).get("solution")}
+    cells = solution_cells(nb)
     return [q for q in by_name(name).self_checks()
             if q in cells and re.search(rf"^(def|class) {q}\b", cells[q].source, re.M)]
 
@@ -186,8 +191,7 @@ def run(name, sample=None, seed=0, verbose=True):
     from notebooks import grade
     base = _exercise_notebook(name)
     questions = function_questions(name)
-    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in base.cells[1:]
-             if c.metadata.get("nbgrader", {}).get("solution")}
+    cells = solution_cells(base)
     pool = {q: mutants(cells[q].source) for q in questions}
     if sample is not None:
         rnd = random.Random(seed)

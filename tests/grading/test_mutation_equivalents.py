@@ -8,14 +8,14 @@ import pytest
 
 from notebooks import ROOT
 from tools.assignments import available
-from tools.mutate import EQUIVALENTS, _exercise_notebook, function_questions, mutants
+from tools.mutate import EQUIVALENTS, _exercise_notebook, function_questions, mutants, solution_cells
 
 
 @pytest.mark.parametrize("name", [a.name for a in available(ROOT)])
 def test_listed_equivalents_are_generated_mutants(name):
     with open(EQUIVALENTS, encoding="utf-8") as f:
         listed = json.load(f).get(name, {})
-    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in _exercise_notebook(name).cells[1:]}
+    cells = solution_cells(_exercise_notebook(name))
     questions = function_questions(name)
     stale = {}
     for question, entries in listed.items():
