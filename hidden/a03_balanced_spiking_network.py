@@ -301,30 +301,6 @@ def run_lif_network(sub, ref):
                             _free_margins(i_ext, W, params, v0, probe=probe)))
 
 
-# ---- exponential_trace ----------------------------------------------------------------
-@QUESTIONS.question("exponential_trace", points=1)
-def exponential_trace(sub, ref):
-    g = rng(501)
-    cases = [
-        (torch.float64, (g.random((120, 7, 3)) < 0.2) * g.uniform(0.5, 2.0, (120, 7, 3)),
-         0.015, 2e-3),
-        (torch.float32, (g.random((300, 20)) < 0.1).astype(float), 0.02, 1e-3),
-        (torch.float64, (g.random(80) < 0.3).astype(float), 0.004, 1e-3),
-        # a single time step (T = 1): the trace is the spikes themselves
-        (torch.float64, np.array([[1.0, 0.0, 2.0, 1.0]]), 0.01, 1e-3),
-    ]
-    for dtype, s, tau_s, dt in cases:
-        s = tensor(s, dtype)
-        what = (f"exponential_trace(spikes, tau_s={tau_s}, dt={dt}) with spikes of shape "
-                f"{tuple(s.shape)} in {dtype}")
-        got, reply = sub.call("exponential_trace", s, tau_s, dt, return_args=True)
-        expect_tensor(got, dtype, what)
-        expect_shape(got, s.shape, what)
-        rtol, atol = (1e-4, 1e-5) if dtype == torch.float32 else (1e-6, 1e-9)
-        expect_close(got, ref.exponential_trace(s, tau_s, dt), what, rtol=rtol, atol=atol)
-        expect_unchanged([s], reply["args"], "exponential_trace")
-
-
 # ---- ridge_regression -----------------------------------------------------------------
 @QUESTIONS.question("ridge_regression", points=2)
 def ridge_regression(sub, ref):
@@ -356,74 +332,6 @@ def ridge_regression(sub, ref):
         expect_close(b, b_ref, what + ", b (the bias is not penalised)", rtol=rtol,
                      atol=rtol * 10)
         expect_unchanged([Xt, Yt], reply["args"], "ridge_regression")
-
-
-# ---- firing_rates ---------------------------------------------------------------------
-@QUESTIONS.question("firing_rates", points=1)
-def firing_rates(sub, ref):
-    g = rng(701)
-    for dtype, T, n, dt in ((torch.float64, 250, 40, 5e-4), (torch.float32, 90, 13, 2e-3)):
-        s = tensor(g.random((T, n)) < g.uniform(0.0, 0.3, n), dtype)
-        what = f"firing_rates(spikes, dt={dt}) with spikes of shape ({T}, {n}) in {dtype}"
-        got, reply = sub.call("firing_rates", s, dt, return_args=True)
-        expect_tensor(got, dtype, what)
-        expect_shape(got, (n,), what)
-        rtol = 1e-5 if dtype == torch.float32 else 1e-9
-        expect_close(got, ref.firing_rates(s, dt), what + " (rates in Hz)", rtol=rtol,
-                     atol=1e-6)
-        expect_unchanged([s], reply["args"], "firing_rates")
-
-
-# ---- cv_isi ---------------------------------------------------------------------------
-def _spike_matrix(trains, T):
-    s = np.zeros((T, len(trains)))
-    for j, times in enumerate(trains):
-        s[list(times), j] = 1.0
-    return s
-
-
-def _scalar(value, what):
-    if isinstance(value, torch.Tensor):
-        expect(value.numel() == 1, f"{what}: expected a scalar, got shape {tuple(value.shape)}")
-        return float(value.reshape(()))
-    arr = np.asarray(value, dtype=float) if isinstance(value, (int, float, np.generic,
-                                                                 np.ndarray)) else None
-    expect(arr is not None and arr.size == 1,
-           f"{what}: expected a number, got {type(value).__name__}")
-    return float(arr.reshape(()))
-
-
-@QUESTIONS.question("cv_isi", points=2)
-def cv_isi(sub, ref):
-    g = rng(801)
-    T = 400
-    trains = [
-        [],                      # silent
-        [50],                    # one spike
-        [10, 300],               # two spikes: one interval, excluded
-        [20, 30, 90],            # exactly three spikes: included
-        list(range(5, T, 25)),   # regular: CV 0
-    ]
-    for rate in (0.02, 0.05, 0.1):
-        trains.append(list(np.flatnonzero(g.random(T) < rate)))
-    s = _spike_matrix(trains, T)
-    for dtype, dt in ((torch.float64, 1e-3), (torch.float32, 2.5e-4)):
-        st = tensor(s, dtype)
-        what = (f"cv_isi(spikes, dt={dt}) on {len(trains)} neurons (0, 1, 2, 3 spikes, a "
-                f"regular train, irregular trains) in {dtype}")
-        got, reply = sub.call("cv_isi", st, dt, return_args=True)
-        expect_close(_scalar(got, what), ref.cv_isi(st, dt), what + " (only neurons with "
-                     "at least 3 spikes count; std with ddof=0)", rtol=1e-5, atol=1e-7)
-        expect_unchanged([st], reply["args"], "cv_isi")
-    # a single regular neuron: CV 0 exactly; then nobody qualifies: nan
-    st = tensor(_spike_matrix([list(range(3, 200, 7))], 200), torch.float64)
-    expect_close(_scalar(sub.call("cv_isi", st, 1e-3), "cv_isi"), 0.0,
-                 "cv_isi on one neuron firing every 7 steps (perfectly regular)",
-                 rtol=0, atol=1e-9)
-    st = tensor(_spike_matrix([[], [4], [10, 60]], 100), torch.float64)
-    val = _scalar(sub.call("cv_isi", st, 1e-3), "cv_isi")
-    expect(np.isnan(val), "cv_isi on neurons with 0, 1 and 2 spikes (none has at least 3): "
-                          f"expected nan, got {val}")
 
 
 # ---- the fitted reservoir -------------------------------------------------------------

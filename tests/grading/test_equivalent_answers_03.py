@@ -12,7 +12,7 @@ from notebooks import grade, variant
 pytestmark = pytest.mark.slow
 A = "03_balanced_spiking_network"
 
-# Loops and other libraries (norse, scipy).
+# Loops and another library (norse).
 STYLE_LOOPS = {
     "lif_step": '''
 def lif_step(v, i_in, tau_m=0.01, v_rest=0.0, v_th=1.0, v_reset=0.0, dt=1e-3):
@@ -50,13 +50,6 @@ def run_lif_network(i_ext, W_rec, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3, v0
         spikes.append(z)
     return torch.stack(spikes)
 ''',
-    "exponential_trace": '''
-def exponential_trace(spikes, tau_s, dt):
-    from scipy.signal import lfilter
-    d = math.exp(-dt / tau_s)
-    x = lfilter([1.0], [1.0, -d], spikes.detach().cpu().numpy(), axis=0)
-    return torch.as_tensor(x, dtype=spikes.dtype)
-''',
     "ridge_regression": '''
 def ridge_regression(X, Y, alpha):
     # a column of ones for the bias, excluded from the penalty
@@ -67,25 +60,9 @@ def ridge_regression(X, Y, alpha):
     Wa = torch.linalg.solve(Xa.T @ Xa + P, Xa.T @ Y)
     return Wa[:-1], Wa[-1]
 ''',
-    "firing_rates": '''
-def firing_rates(spikes, dt):
-    T, n = spikes.shape
-    counts = [spikes[:, j].sum() for j in range(n)]
-    return torch.stack(counts) / (T * dt)
-''',
-    "cv_isi": '''
-def cv_isi(spikes, dt):
-    cvs = []
-    for j in range(spikes.shape[1]):
-        t = torch.nonzero(spikes[:, j]).flatten().double() * dt
-        if len(t) >= 3:
-            isi = t[1:] - t[:-1]
-            cvs.append((isi.std(unbiased=False) / isi.mean()).item())
-    return torch.tensor(cvs).mean() if cvs else torch.tensor(float("nan"))
-''',
 }
 
-# Vectorised in other ways: heaviside, bernoulli, matrix powers, least squares, NumPy.
+# Vectorised in other ways: heaviside, bernoulli, a transposed product, least squares.
 STYLE_VECTOR = {
     "lif_step": '''
 def lif_step(v, i_in, tau_m=0.01, v_rest=0.0, v_th=1.0, v_reset=0.0, dt=1e-3):
@@ -113,16 +90,6 @@ def run_lif_network(i_ext, W_rec, tau_m=0.01, v_th=1.0, v_reset=0.0, dt=1e-3, v0
         out[t] = z
     return out
 ''',
-    "exponential_trace": '''
-def exponential_trace(spikes, tau_s, dt):
-    # x_t = sum_{s <= t} d**(t - s) * spikes_s, as one matrix product along axis 0
-    T = spikes.shape[0]
-    k = torch.arange(T, dtype=torch.float64)
-    lag = k[:, None] - k[None, :]
-    L = torch.where(lag >= 0, torch.exp(-dt / tau_s * lag.clamp(min=0)), torch.zeros(()))
-    flat = spikes.reshape(T, -1).double()
-    return (L @ flat).reshape(spikes.shape).to(spikes.dtype)
-''',
     "ridge_regression": '''
 def ridge_regression(X, Y, alpha):
     # centred least squares with sqrt(alpha) * I rows appended
@@ -131,20 +98,6 @@ def ridge_regression(X, Y, alpha):
     B = torch.cat([Y - ym, torch.zeros(X.shape[1], Y.shape[1], dtype=X.dtype)])
     W = torch.linalg.lstsq(A, B).solution
     return W, ym - xm @ W
-''',
-    "firing_rates": '''
-def firing_rates(spikes, dt):
-    return spikes.mean(dim=0) / dt
-''',
-    "cv_isi": '''
-def cv_isi(spikes, dt):
-    s = np.asarray(spikes)
-    cvs = []
-    for col in s.T:
-        isi = np.diff(np.flatnonzero(col)) * dt
-        if isi.size >= 2:                      # at least 3 spikes
-            cvs.append(np.std(isi) / np.mean(isi))
-    return np.mean(cvs) if cvs else np.nan
 ''',
 }
 

@@ -16,6 +16,14 @@ DELIBERATE = {
         "01's CTRNN.step is given to students as a convenience; the spec states the call",
     "err = prediction_error(pred, true, std)":
         "a public check calls the student's own prediction_error (the spec's signature)",
+    # 03's exercises are scaffolded (issue 23): the student writes the lines that carry the
+    # concept, the set-up and loop lines around them are given
+    "out = torch.empty_like(i_ext)":
+        "03's run_lif_network: the output buffer is given scaffolding",
+    "dtype = torch.get_default_dtype()":
+        "03's sparse_ei_weights: the default dtype is given scaffolding",
+    "x_mean, y_mean = X.mean(0), Y.mean(0)":
+        "03's ridge_regression: the means are given; the student centres, solves and sets b",
 }
 
 
