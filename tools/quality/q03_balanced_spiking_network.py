@@ -50,6 +50,11 @@ def _network_regime(T=3000, skip=500):
             z = spikes[:-1]
             out["ai_mean_exc_input"] = float((z[:, :n_exc] @ W[:, :n_exc].T).mean())
             out["ai_mean_inh_input"] = float((z[:, n_exc:] @ W[:, n_exc:].T).mean())
+            # Brunel's AI regime sits near threshold (issue 22): the mean total input
+            # (external + E + I) relative to the threshold, in threshold units.
+            mean_total = S.AI_DRIVE["mu"] + out["ai_mean_exc_input"] + out["ai_mean_inh_input"]
+            out["ai_mean_input_minus_threshold"] = round(
+                (mean_total - S.NEURON["v_th"]) / S.NEURON["v_th"], 3)
     return out
 
 
