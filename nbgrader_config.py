@@ -6,6 +6,8 @@
   cell, so each question gets the score the Otter autograder gives on Gradescope.
 - ``nbgrader validate`` runs the public checks; a failing one fails the check cell
   (``grading/nbgrader_validate.py``, run when the validating kernel starts).
+- ``nbgrader autograde --force`` keeps manual grades and their graded state for a
+  submission that did not change (``SaveAutoGradesKeepingReviews``).
 - The gradebook (manual grades included) is ``gradebook.db`` in the course folder,
   where ``make clean`` does not reach; docs/MANUAL_GRADING.md says how to back it up.
 """
@@ -17,7 +19,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)  # this course's grading package, not an installed copy
 
 from nbgrader.converters import Autograde  # noqa: E402
-from nbgrader.preprocessors import Execute  # noqa: E402
+from nbgrader.preprocessors import Execute, SaveAutoGrades  # noqa: E402
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
@@ -31,11 +33,14 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.egg
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Autograde: nbgrader's chain with the sandboxed grader in place of its kernel (named,
-# not imported: a configuration file that raises is silently ignored by nbgrader).
+# Autograde: nbgrader's chain with the sandboxed grader in place of its kernel, and a
+# SaveAutoGrades that keeps settled manual grades settled when the same submission is
+# autograded again (named, not imported: a configuration file that raises is silently
+# ignored by nbgrader).
+REPLACED = {Execute: "grading.nbgrader_autograde.SandboxedGrading",
+            SaveAutoGrades: "grading.nbgrader_autograde.SaveAutoGradesKeepingReviews"}
 c.Autograde.autograde_preprocessors = [
-    "grading.nbgrader_autograde.SandboxedGrading" if p is Execute else p
-    for p in Autograde.autograde_preprocessors.default()]
+    REPLACED.get(p, p) for p in Autograde.autograde_preprocessors.default()]
 # Validate: failing public checks fail their cell.
 c.Execute.extra_arguments = [
     "--HistoryManager.hist_file=:memory:",

@@ -20,8 +20,19 @@ or script) and only from a worker with a private file system view.
 No cell of the submission is executed in nbgrader's process or kernel.  Manually
 graded cells (05's written answers) are left as they are: nbgrader's ``SaveAutoGrades``
 marks them for manual grading as usual.
+
+Autograding again (``--force``) keeps what graders did: nbgrader's ``SaveAutoGrades``
+keeps every manual score but flags each of them "needs manual grading" again, so the
+formgrader lists graded answers as ungraded.  :class:`SaveAutoGradesKeepingReviews`
+takes its place (``nbgrader_config.py``) and restores the graded state of a grade a
+grader had settled (a manual score, not flagged) when the submission is the one that was
+graded (the same student content as at the previous autograde, by a fingerprint kept in
+the gradebook) and its autograded score is unchanged; a resubmission or a changed
+verdict is still flagged for review.
 """
 
+import hashlib
+import json
 import os
 import shutil
 import sys
@@ -30,7 +41,9 @@ import tempfile
 import nbformat
 from traitlets import Unicode
 
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
+from sqlalchemy import text
 
 from .launch import run_grader
 from .records import Job
@@ -156,4 +169,82 @@ class SandboxedGrading(NbGraderPreprocessor):
                       report.isolated, report.seconds)
         for event in report.events:
             self.log.warning("grader: %s", str(event)[:300])
+        return nb, resources
+
+
+# ---- re-autograding keeps graded answers graded ------------------------------------------
+FINGERPRINTS = "course_autograded_fingerprint"   # our table in nbgrader's gradebook
+
+
+def student_fingerprint(nb):
+    """A digest of what the student wrote in ``nb``: the solution cells and the cells the
+    student added (without nbgrader metadata), not their outputs; the cells nbgrader
+    overwrites with the source's version (prompts, given code, checks) are left out, so
+    an edit of the source notebook does not count as a new submission."""
+    parts = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta and not meta.get("solution"):
+            continue
+        parts.append([cell.cell_type, (meta or {}).get("grade_id", ""), cell.source])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def _fingerprint_table(gb):
+    gb.db.execute(text(f"CREATE TABLE IF NOT EXISTS {FINGERPRINTS} "
+                       "(notebook_id VARCHAR(32) PRIMARY KEY, fingerprint VARCHAR(64) NOT NULL)"))
+
+
+def stored_fingerprint(gb, notebook_id):
+    _fingerprint_table(gb)
+    row = gb.db.execute(text(f"SELECT fingerprint FROM {FINGERPRINTS} WHERE notebook_id = :i"),
+                        {"i": notebook_id}).first()
+    return row[0] if row else None
+
+
+def store_fingerprint(gb, notebook_id, fingerprint):
+    _fingerprint_table(gb)
+    gb.db.execute(text(f"DELETE FROM {FINGERPRINTS} WHERE notebook_id = :i"), {"i": notebook_id})
+    gb.db.execute(text(f"INSERT INTO {FINGERPRINTS} (notebook_id, fingerprint) VALUES (:i, :f)"),
+                  {"i": notebook_id, "f": fingerprint})
+
+
+class SaveAutoGradesKeepingReviews(SaveAutoGrades):
+    """nbgrader's ``SaveAutoGrades``, except that a grade a grader settled stays settled.
+
+    ``SaveAutoGrades`` flags every grade with a manual score "needs manual grading" on
+    each autograde (it cannot tell whether the work changed).  Here a grade keeps its
+    graded state (``needs_manual_grade`` False) when, before this run, it had a manual
+    score and no flag, the student's content is the one the previous autograde recorded
+    (:func:`student_fingerprint`, kept in the gradebook's ``course_autograded_fingerprint``
+    table) and its autograded score did not change.  Scores and comments are never
+    touched: nbgrader keeps them in any case."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        ids = (info["notebook"], info["assignment"], info["student"])
+        fingerprint = student_fingerprint(nb)
+        with Gradebook(info["db_url"]) as gb:
+            try:
+                sub = gb.find_submission_notebook(*ids)
+                before = {g.name: (g.auto_score, g.manual_score, g.needs_manual_grade)
+                          for g in sub.grades}
+                same_work = stored_fingerprint(gb, sub.id) == fingerprint
+            except MissingEntry:
+                before, same_work = {}, False
+        nb, resources = super().preprocess(nb, resources)
+        kept = []
+        with Gradebook(info["db_url"]) as gb:
+            sub = gb.find_submission_notebook(*ids)
+            for grade in sub.grades:
+                auto, manual, flagged = before.get(grade.name, (None, None, True))
+                if (same_work and manual is not None and not flagged and grade.needs_manual_grade
+                        and grade.manual_score == manual and grade.auto_score == auto):
+                    grade.needs_manual_grade = False
+                    kept.append(grade.name)
+            store_fingerprint(gb, sub.id, fingerprint)
+            gb.db.commit()
+        if kept:
+            self.log.info("%s/%s: kept as graded (same submission, same autograded score): %s",
+                          info["student"], info["assignment"], ", ".join(sorted(kept)))
         return nb, resources
