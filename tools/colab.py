@@ -1,6 +1,7 @@
 """The notebooks' set-up cell and Colab badge, written from one place.
 
-    .venv/bin/python -m tools.colab  # rewrite the header of every source notebook
+    .venv/bin/python -m tools.colab          # rewrite the header of every source notebook
+    .venv/bin/python -m tools.colab --check  # only list those it would rewrite (exit 1 if any)
 
 Idempotent: a notebook whose header already matches the template is not touched, and
 one that changes is written with the formatting Jupyter and nbgrader use (one-space
@@ -128,9 +129,10 @@ def dumps(nb_json):
     return json.dumps(nb_json, indent=1, ensure_ascii=False) + "\n"
 
 
-def apply(path, name):
+def apply(path, name, write=True):
     """Put the badge and the set-up block at the top of a source notebook; True when the
-    notebook changed, False (and the file untouched) when it already had them."""
+    notebook changed, False (and the file untouched) when it already had them.  With
+    ``write=False`` the file is never written: True says it would change."""
     with open(path, encoding="utf-8") as f:
         raw = f.read()
     md, code = header(nbformat.reads(raw, as_version=4), name)
@@ -143,21 +145,30 @@ def apply(path, name):
         if cell is not None and new is not None and _text(cell["source"]) != new:
             cell["source"] = new.splitlines(keepends=True)
             changed = True
-    if changed:
+    if changed and write:
         with open(path, "w", encoding="utf-8") as f:
             f.write(dumps(nb))
     return changed
 
 
-def main():
+def main(argv=()):
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing: list the notebooks whose header differs from the "
+                             "template, exit status 1 if any")
+    args = parser.parse_args(argv)
     from tools.assignments import available
     names = [a.name for a in available(ROOT)]
-    updated = [a.name for a in available(ROOT) if apply(a.notebook(ROOT), a.name)]
+    updated = [a.name for a in available(ROOT)
+               if apply(a.notebook(ROOT), a.name, write=not args.check)]
+    verb = "would update" if args.check else "updated"
     for name in updated:
-        print("updated", name)
-    print(f"{len(updated)} of {len(names)} source notebooks updated"
+        print(verb, name)
+    print(f"{len(updated)} of {len(names)} source notebooks {verb}"
           + ("" if updated else ": every header already matches the template"))
+    return 1 if args.check and updated else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
