@@ -37,10 +37,6 @@ class EIRNN(nn.Module):
 '''
 
 STYLE_EINSUM = {
-    "dale_signs": '''
-def dale_signs(n_exc, n_inh):
-    return torch.tensor([1.0] * n_exc + [-1.0] * n_inh)
-''',
     "apply_dale": '''
 def apply_dale(W_raw, signs):
     return torch.einsum("ij,j->ij", torch.abs(W_raw), signs.to(W_raw.dtype))
@@ -66,12 +62,6 @@ def ei_rate_rhs(r_E, r_I, W_EE, W_EI, W_IE, W_II, I_ext, tau_E, tau_I, phi=torch
     u_E = mv(W_EE, r_E) - mv(W_EI, r_I) + I_ext
     u_I = mv(W_IE, r_E) - mv(W_II, r_I)
     return (phi(u_E) - r_E) / tau_E, (phi(u_I) - r_I) / tau_I
-''',
-    "input_currents": '''
-def input_currents(W, r, I_ext):
-    exc = torch.einsum("ij,...j->...i", torch.where(W > 0, W, 0), r) + I_ext
-    inh = torch.einsum("ij,...j->...i", torch.where(W < 0, W, 0), r)
-    return exc, inh
 ''',
     "balance_index": '''
 def balance_index(exc, inh):
@@ -101,26 +91,9 @@ def balance_index(exc, inh):
         r_seq = torch.stack(rs)
         return self.readout(r_seq[:, :, :nE]), r_seq
 ''',
-    # one step of the model's own forward per generated sample
-    "ei_closed_loop": '''
-def ei_closed_loop(model, x0, r0, n_steps):
-    r, x, outs = r0, x0, []
-    for _ in range(n_steps):
-        _, rs = model(x.unsqueeze(0), r)
-        r = rs[0]
-        x = model.readout(r[:, :model.n_exc])
-        outs.append(x)
-    return torch.stack(outs)
-''',
 }
 
 STYLE_VECTOR = {
-    "dale_signs": '''
-def dale_signs(n_exc, n_inh):
-    s = torch.ones(n_exc + n_inh)
-    s[n_exc:] = -1
-    return s
-''',
     "apply_dale": '''
 def apply_dale(W_raw, signs):
     return torch.copysign(W_raw, signs.to(W_raw.dtype).unsqueeze(0))
@@ -147,12 +120,6 @@ def ei_rate_rhs(r_E, r_I, W_EE, W_EI, W_IE, W_II, I_ext, tau_E, tau_I, phi=torch
     dr_E = (phi(F.linear(r_E, W_EE) - F.linear(r_I, W_EI) + I_ext) - r_E) / tau_E
     dr_I = (phi(F.linear(r_E, W_IE) - F.linear(r_I, W_II)) - r_I) / tau_I
     return dr_E, dr_I
-''',
-    "input_currents": '''
-def input_currents(W, r, I_ext):
-    W_pos = torch.relu(W)
-    W_neg = W - W_pos
-    return torch.matmul(r, W_pos.T) + I_ext, torch.matmul(r, W_neg.T)
 ''',
     "balance_index": '''
 def balance_index(exc, inh):
@@ -181,23 +148,6 @@ def balance_index(exc, inh):
         y_seq = torch.nn.functional.linear(r_seq[..., :self.n_exc], self.readout.weight,
                                            self.readout.bias)
         return y_seq, r_seq
-''',
-    # the update written out, E and I time constants applied per population
-    "ei_closed_loop": '''
-def ei_closed_loop(model, x0, r0, n_steps):
-    nE = model.n_exc
-    W = model.W_rec
-    r, x = r0, x0
-    outs = []
-    for _ in range(n_steps):
-        u = torch.relu(torch.einsum("ij,bj->bi", W, r) + torch.einsum("ij,bj->bi", model.W_in, x)
-                       + model.b)
-        rate = torch.cat([(u[:, :nE] - r[:, :nE]) / model.tau_E,
-                          (u[:, nE:] - r[:, nE:]) / model.tau_I], dim=1)
-        r = r + model.dt * rate
-        x = model.readout(r[:, :nE])
-        outs.append(x)
-    return torch.stack(outs)
 ''',
 }
 

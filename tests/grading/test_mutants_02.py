@@ -17,13 +17,15 @@ from torch import nn
 from grading.checks import CheckFailed
 from inprocess import InProcess  # noqa: F401 - also imported from here by other tests
 
-QUESTIONS = ["dale_signs", "apply_dale", "balanced_weights", "ei_rate_rhs",
-             "input_currents", "balance_index", "EIRNN", "ei_closed_loop"]
+# the graded exercises (dale_signs, input_currents and ei_closed_loop are given code in the
+# notebook since the four-hour core: lib's versions stand in for them here)
+QUESTIONS = ["apply_dale", "balanced_weights", "ei_rate_rhs", "balance_index", "EIRNN"]
+GIVEN = ["dale_signs", "input_currents", "ei_closed_loop"]
 
 
 def lib_namespace():
     import lib.ei as E
-    ns = {name: getattr(E, name) for name in QUESTIONS}
+    ns = {name: getattr(E, name) for name in QUESTIONS + GIVEN}
     ns.update(torch=torch, nn=nn, math=math)
     return ns
 
@@ -50,18 +52,6 @@ def with_code(code):
 
 
 MUTANTS = {
-    "dale_signs": {
-        "inhibitory first": '''
-            def dale_signs(n_exc, n_inh):
-                return torch.cat([-torch.ones(n_inh), torch.ones(n_exc)])''',
-        "integer signs": '''
-            def dale_signs(n_exc, n_inh):
-                return torch.tensor([1] * n_exc + [-1] * n_inh)''',
-        "float32 hard-coded": '''
-            def dale_signs(n_exc, n_inh):
-                return torch.cat([torch.ones(n_exc, dtype=torch.float32),
-                                  -torch.ones(n_inh, dtype=torch.float32)])''',
-    },
     "apply_dale": {
         "no absolute value": '''
             def apply_dale(W_raw, signs):
@@ -185,14 +175,6 @@ MUTANTS = {
                 dr_I = (-r_I + torch.relu(r_E @ W_IE.T - r_I @ W_II.T)) / tau_I
                 return dr_E, dr_I''',
     },
-    "input_currents": {
-        "W not transposed": '''
-            def input_currents(W, r, I_ext):
-                return r @ W.clamp(min=0) + I_ext, r @ W.clamp(max=0)''',
-        "drive counted as inhibition": '''
-            def input_currents(W, r, I_ext):
-                return r @ W.clamp(min=0).T, r @ W.clamp(max=0).T + I_ext''',
-    },
     "balance_index": {
         "no absolute value": '''
             def balance_index(exc, inh):
@@ -237,48 +219,6 @@ MUTANTS = {
                         self.W_rec_raw.fill_diagonal_(0)
                     return apply_dale(self.W_rec_raw, dale_signs(self.n_exc, self.n_inh))''',
     },
-    "ei_closed_loop": {
-        "x0 included": '''
-            def ei_closed_loop(model, x0, r0, n_steps):
-                import lib.ei
-                out = lib.ei.ei_closed_loop(model, x0, r0, n_steps - 1)
-                return torch.cat([x0[None], out])''',
-        "one time constant": '''
-            def ei_closed_loop(model, x0, r0, n_steps):
-                r, x, outs = r0, x0, []
-                for _ in range(n_steps):
-                    r = r + model.dt / model.tau_E * (-r + torch.relu(r @ model.W_rec.T + x @ model.W_in.T + model.b))
-                    x = model.readout(r[..., :model.n_exc])
-                    outs.append(x)
-                return torch.stack(outs)''',
-        "raw weights": '''
-            def ei_closed_loop(model, x0, r0, n_steps):
-                r, x, outs = r0, x0, []
-                tau = torch.cat([torch.full((model.n_exc,), model.tau_E), torch.full((model.n_inh,), model.tau_I)]).to(r0)
-                for _ in range(n_steps):
-                    r = r + model.dt / tau * (-r + torch.relu(r @ model.W_rec_raw.T + x @ model.W_in.T + model.b))
-                    x = model.readout(r[..., :model.n_exc])
-                    outs.append(x)
-                return torch.stack(outs)''',
-        "detached": '''
-            def ei_closed_loop(model, x0, r0, n_steps):
-                import lib.ei
-                with torch.no_grad():
-                    return lib.ei.ei_closed_loop(model, x0, r0, n_steps)''',
-        # issue 24: no gradient reaches the initial rates
-        "r0 detached": '''
-            def ei_closed_loop(model, x0, r0, n_steps):
-                import lib.ei
-                return lib.ei.ei_closed_loop(model, x0, r0.detach(), n_steps)''',
-        "input not fed back": '''
-            def ei_closed_loop(model, x0, r0, n_steps):
-                r, outs = r0, []
-                tau = torch.cat([torch.full((model.n_exc,), model.tau_E), torch.full((model.n_inh,), model.tau_I)]).to(r0)
-                for _ in range(n_steps):
-                    r = r + model.dt / tau * (-r + torch.relu(r @ model.W_rec.T + x0 @ model.W_in.T + model.b))
-                    outs.append(model.readout(r[..., :model.n_exc]))
-                return torch.stack(outs)''',
-    },
 }
 
 ALTERNATIVES = {
@@ -295,20 +235,6 @@ ALTERNATIVES = {
                         p[i - s] = 0
                     W[i, s + torch.multinomial(p, K, replacement=False, generator=generator)] = w
             return W.to(torch.get_default_dtype())''',
-    "ei_closed_loop": '''
-        def ei_closed_loop(model, x0, r0, n_steps):
-            r, x, outs = r0, x0, []
-            for _ in range(n_steps):
-                _, rs = model(x.unsqueeze(0), r)
-                r = rs[0]
-                x = model.readout(r[:, :model.n_exc])
-                outs.append(x)
-            return torch.stack(outs)''',
-    "input_currents": '''
-        def input_currents(W, r, I_ext):
-            exc = torch.einsum("ij,...j->...i", torch.where(W > 0, W, 0), r) + I_ext
-            inh = torch.einsum("ij,...j->...i", torch.where(W < 0, W, 0), r)
-            return exc, inh''',
 }
 
 CASES = [(q, label, src) for q, group in MUTANTS.items() for label, src in group.items()]
