@@ -21,11 +21,7 @@ from tools.assignments import available
 from notebooks import ROOT
 
 NAMES = [a["name"] for a in available(ROOT)]
-# Known: 05 tags the cells that load its table (cell 6, `shipped`), show the spreads and
-# regimes, and draw its figure otter_ignore; the grader then fails cells 7 and 9 with
-# NameError and the formgrader shows none of the tables the written answers discuss.
-KNOWN = {"05_synthesis": "05's table and figure cells are tagged otter_ignore (found by "
-                         "tests/instructor/test_semester.py); untag them and regenerate release/05"}
+KNOWN = {}   # assignment -> reason, for a known violation (strict xfail); none today
 
 
 def skipped(cell):
