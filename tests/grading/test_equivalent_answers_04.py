@@ -7,13 +7,8 @@ from notebooks import grade, variant
 pytestmark = pytest.mark.slow
 A = "04_dynamical_analysis"
 
-# Loops, other optimisers and other libraries (torch.func, L-BFGS, NumPy, scipy).
+# Loops, other optimisers and other libraries (L-BFGS, NumPy).
 STYLE_LOOPS = {
-    "jacobian": '''
-def jacobian(F, h):
-    x = h.detach().clone()
-    return torch.func.jacrev(F)(x)
-''',
     "find_fixed_points": '''
 def find_fixed_points(F, h0, n_iter=400, lr=1.0, q_tol=1e-6, unique_tol=1e-3):
     # L-BFGS per start, then the selection rules with cdist
@@ -83,47 +78,10 @@ def lyapunov_spectrum(step, x0, n_steps, dt, n_transient=0, jacobian=None):
     return torch.tensor(sorted([t / (n_steps * dt) for t in total], reverse=True),
                         dtype=x.dtype)
 ''',
-    "state_space_divergence": '''
-def state_space_divergence(x_true, x_gen, n_bins=30):
-    x_true = np.asarray(x_true, dtype=float)
-    x_gen = np.asarray(x_gen, dtype=float)
-    edges = [np.linspace(lo, hi, n_bins + 1) for lo, hi in zip(x_true.min(0), x_true.max(0))]
-    c_true = np.histogramdd(x_true, bins=edges)[0]
-    c_gen = np.histogramdd(x_gen, bins=edges)[0]
-    p_true = c_true / c_true.sum()
-    total = 0.0
-    n_in = c_gen.sum()
-    p_gen = (c_gen / n_in if n_in else c_gen) + 1e-10
-    p_gen /= p_gen.sum()
-    for idx in zip(*np.nonzero(p_true)):
-        total += p_true[idx] * math.log(p_true[idx] / p_gen[idx])
-    return total
-''',
-    "power_spectrum_distance": '''
-def power_spectrum_distance(x_true, x_gen, smoothing=2.0):
-    import scipy.fft
-    a, b = np.asarray(x_true, dtype=float), np.asarray(x_gen, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError("x_true and x_gen must have the same shape")
-    total = 0.0
-    for k in range(a.shape[1]):
-        ps = []
-        for x in (a[:, k], b[:, k]):
-            s = np.abs(scipy.fft.rfft(x - np.mean(x))) ** 2
-            s = gaussian_filter1d(s, smoothing, mode="reflect", truncate=4.0)
-            ps.append(s / np.sum(s))
-        bc = sum(math.sqrt(u * v) for u, v in zip(*ps))
-        total += math.sqrt(max(0.0, 1.0 - bc))
-    return total / a.shape[1]
-''',
 }
 
-# Vectorised differently: jacfwd, SGD over the whole batch, scipy eigenvalues, axis=0 FFTs.
+# Vectorised differently: SGD over the whole batch, scipy eigenvalues, torch.func.jacrev.
 STYLE_VECTOR = {
-    "jacobian": '''
-def jacobian(F, h):
-    return torch.func.jacfwd(F)(h.detach())
-''',
     "find_fixed_points": '''
 def find_fixed_points(F, h0, n_iter=3000, lr=0.5, q_tol=1e-6, unique_tol=1e-3):
     h = h0.detach().clone().requires_grad_(True)
@@ -177,29 +135,6 @@ def lyapunov_spectrum(step, x0, n_steps, dt, n_transient=0, jacobian=None):
         x = step(x).detach()
     lam = torch.stack(logs).sum(0) / (n_steps * dt)
     return lam.sort(descending=True).values
-''',
-    "state_space_divergence": '''
-def state_space_divergence(x_true, x_gen, n_bins=30):
-    xt, xg = np.asarray(x_true, dtype=float), np.asarray(x_gen, dtype=float)
-    rng = list(zip(xt.min(axis=0), xt.max(axis=0)))
-    ct = np.histogramdd(xt, bins=n_bins, range=rng)[0].ravel()
-    cg = np.histogramdd(xg, bins=n_bins, range=rng)[0].ravel()
-    p = ct / ct.sum()
-    q = cg / max(cg.sum(), 1.0) + 1e-10
-    q = q / q.sum()
-    return float(np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0) / q), 0.0)))
-''',
-    "power_spectrum_distance": '''
-def power_spectrum_distance(x_true, x_gen, smoothing=2.0):
-    a, b = np.asarray(x_true, dtype=float), np.asarray(x_gen, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError("shapes differ")
-    def spec(x):
-        s = np.abs(np.fft.rfft(x - x.mean(axis=0), axis=0)) ** 2
-        s = gaussian_filter1d(s, sigma=smoothing, axis=0)
-        return s / s.sum(axis=0)
-    bc = np.sum(np.sqrt(spec(a) * spec(b)), axis=0)
-    return float(np.mean(np.sqrt(np.clip(1.0 - bc, 0.0, None))))
 ''',
 }
 

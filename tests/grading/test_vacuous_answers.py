@@ -35,8 +35,6 @@ def _answers(kind):
 
 
 CASES = [
-    ("hidden.a04_dynamical_analysis", "state_space_divergence"),
-    ("hidden.a04_dynamical_analysis", "power_spectrum_distance"),
     ("hidden.a04_dynamical_analysis", "lyapunov_spectrum"),
     ("hidden.a00_introduction", "hopf_rho"),
 ]

@@ -24,6 +24,15 @@ DELIBERATE = {
         "03's sparse_ei_weights: the default dtype is given scaffolding",
     "x_mean, y_mean = X.mean(0), Y.mean(0)":
         "03's ridge_regression: the means are given; the student centres, solves and sets b",
+    # 04's exercises are scaffolded (issue 23): the optimisation loop and the QR loop are given
+    "h = h0.detach().clone().requires_grad_(True)":
+        "04's find_fixed_points: the optimisation of q is given; the student writes q and the "
+        "selection rule",
+    "opt = torch.optim.Adam([h], lr=lr)":
+        "04's find_fixed_points: the optimiser is given scaffolding",
+    "for _ in range(n_transient):":
+        "04's lyapunov_spectrum: the transient is given; the student writes the QR step, the "
+        "accumulation and the normalisation",
 }
 
 
