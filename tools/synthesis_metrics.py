@@ -134,17 +134,17 @@ def _spiking_row(task):
 def _reservoir_regime(res, u, n_samples=2000):
     """The regime of the spiking reservoir under the Lorenz drive: over ``n_samples``
     samples of ``u`` after the washout, the mean rate (Hz), the mean CV of the inter-spike
-    intervals, the fraction of silent neurons and the Fano factor of the population spike
-    count in 5 ms bins (near 1 for independent Poisson neurons at constant rates; larger
-    when neurons fire together, through synchrony or a common drive that modulates every
-    rate)."""
+    intervals, the fraction of silent neurons and the Fano factor of the population-mean
+    spike count in 5 ms bins, as 03 measures it (1/N for independent Poisson neurons at
+    constant rates, 1 when all fire together; larger than 1/N through synchrony or a common
+    drive that modulates every rate)."""
     from lib.spiking import NEURON, RESERVOIR, cv_isi, firing_rates, simulate_reservoir
     washout = RESERVOIR["washout"]
     _, spikes = simulate_reservoir(u[:washout + n_samples], res.W_rec, res.W_in, return_spikes=True)
     spikes = spikes[washout * RESERVOIR["steps_per_sample"]:]
     rates = firing_rates(spikes, NEURON["dt"])
     n_bin = int(round(0.005 / NEURON["dt"]))
-    counts = spikes[:len(spikes) // n_bin * n_bin].reshape(-1, n_bin, spikes.shape[1]).sum((1, 2))
+    counts = spikes[:len(spikes) // n_bin * n_bin].reshape(-1, n_bin, spikes.shape[1]).sum(1).mean(1)
     return {"mean_rate_hz": float(rates.mean()), "cv_isi": float(cv_isi(spikes, NEURON["dt"])),
             "silent_fraction": float((rates == 0).double().mean()),
             "population_fano_5ms": float(counts.double().var() / counts.double().mean())}

@@ -28,7 +28,7 @@ def constant_velocity(trajectory_loss, torch):
     loss = trajectory_loss(Drift(), on_path, 0.5)
     assert torch.is_tensor(loss) and loss.dim() == 0, "a 0-d tensor"
     assert loss.dtype == torch.float64, "in x_window's dtype"
-    assert abs(float(loss)) < 1e-12, "a window on the exact trajectory has zero loss"
+    assert abs(float(loss.detach())) < 1e-12, "a window on the exact trajectory has zero loss"
     off = on_path.clone()
     off[1:] += 0.1                                    # every prediction off by 0.1
     assert abs(float(trajectory_loss(Drift(), off, 0.5)) - 0.01) < 1e-9, \
