@@ -1,7 +1,7 @@
 """How long each notebook's core takes a student, estimated from its source (issue: the
 four-hour core).
 
-    python -m tools.workload [--markdown]
+    python -m tools.workload [--readme] [--openings]
 
 The estimate is deliberately simple and stated once here:
 
@@ -15,7 +15,8 @@ next heading of the same or a higher level is an extension and is counted apart 
 columns).  Prose is the Markdown outside solution cells (whitespace-separated tokens; images,
 link targets and HTML tags removed).  Each notebook's budget is its share of the seed's 30/45/45/45/30/30
 minutes (``BUDGET``); a fast test pins every core within ``TOLERANCE`` times its budget and
-the six together within ``TOTAL_MAX_HOURS``.
+the six together within ``TOTAL_MAX_HOURS``.  Each notebook's opening states its
+estimate in the line ``TIME_LINE`` (``--openings`` writes it; a test checks it is current).
 """
 
 import argparse
@@ -36,6 +37,8 @@ TOLERANCE = 1.25
 TOTAL_MAX_HOURS = 3.75
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$", re.M)
+TIME_LINE = "**Time:** core ~{core} min, optional ~{optional} min (our estimate)."
+TIME_PATTERN = re.compile(r"\*\*Time:\*\* core ~(\d+) min, optional ~(\d+) min[^\n]*")
 
 
 @dataclass
@@ -157,10 +160,41 @@ def update_readme(text, path=README):
     write_section(README_START, README_END, text, path)
 
 
+def time_line(w):
+    """The line a notebook's opening shows for its :class:`Workload` ``w``."""
+    return TIME_LINE.format(core=round(w.minutes), optional=round(w.optional_minutes))
+
+
+def write_openings(root=ROOT):
+    """Write each source notebook's Time line (in its first Markdown cell) from its
+    estimate; returns the notebooks that changed."""
+    import nbformat
+    from tools.assignments import available
+    changed = []
+    for a in available(root):
+        path = a.notebook(root)
+        nb = nbformat.read(path, 4)
+        first = next(c for c in nb.cells if c.cell_type == "markdown")
+        new = TIME_PATTERN.sub(time_line(measure(path, a.name)).replace("\\", "\\\\"), first.source, count=1)
+        if new == first.source and not TIME_PATTERN.search(first.source):
+            raise RuntimeError(f"{a.name}: its first Markdown cell has no '**Time:** core ~N min, "
+                               "optional ~M min' line to rewrite")
+        if new != first.source:
+            first.source = new
+            nbformat.write(nb, path)
+            changed.append(a.name)
+    return changed
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--readme", action="store_true", help="also write the table into README.md")
+    ap.add_argument("--openings", action="store_true",
+                    help="also write each source notebook's Time line from its estimate")
     args = ap.parse_args(argv)
+    if args.openings:
+        for name in write_openings():
+            print(f"{name}: Time line rewritten (regenerate its release)")
     text = table(course_workload())
     if args.readme:
         update_readme(text)
