@@ -24,3 +24,10 @@ def diagonal_cases(classify_map_fixed_point, torch):
 def rotation(classify_map_fixed_point, torch):
     J = torch.tensor([[0.5, -0.5], [0.5, 0.5]], dtype=torch.float64)
     assert classify_map_fixed_point(J) == "stable", "multipliers 0.5 ± 0.5i (modulus 0.71): a stable focus"
+
+
+@test_case(points=0, hidden=False)
+def negative_multiplier(classify_map_fixed_point, torch):
+    d = lambda *v: torch.diag(torch.tensor(v, dtype=torch.float64))
+    assert classify_map_fixed_point(d(-2.0, 0.5)) == "saddle", \
+        "multipliers -2, 0.5: |-2| > 1, so a saddle (a map's stability is about the modulus)"
