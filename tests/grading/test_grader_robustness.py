@@ -463,7 +463,9 @@ def test_otter_grades_the_solution_with_a_private_tmpdir(zip_00, tmp_path, names
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((out / "results.json").read_text())
     score = sum(t.get("score", 0) for t in results["tests"])
-    assert score == sum(t.get("max_score", 0) for t in results["tests"]) == 15
+    from tools.assignments import by_name
+    core = sum(by_name("00_introduction").points().values())   # the zip grades the core
+    assert score == sum(t.get("max_score", 0) for t in results["tests"]) == core
     if namespaces:
         assert "own mount namespace" in proc.stdout and "own PID namespace" in proc.stdout
     else:  # the report says what was missing
@@ -492,9 +494,9 @@ def test_a_malformed_frame_in_a_correct_notebook_costs_nothing(tmp_path):
     from notebooks import grade, variant
     attack = PIPE.replace("def answer():\n    return 42\n", "") + "send_raw(b'[1, 2, 3]')\n"
     path = variant("00_introduction", tmp_path, append=[attack])
-    scores, _, report = grade("00_introduction", path, call_timeout=4, cell_timeout=8,
-                              notebook_timeout=60)
-    assert sum(scores.values()) == 15, scores
+    scores, results, report = grade("00_introduction", path, call_timeout=4, cell_timeout=8,
+                                    notebook_timeout=60)
+    assert sum(scores.values()) == sum(r["max_score"] for r in results.values()) > 0, scores
     assert any("JSON list" in e for e in report["events"]), report["events"]
 
 
