@@ -175,10 +175,11 @@ def write_openings(root=ROOT):
         path = a.notebook(root)
         nb = nbformat.read(path, 4)
         first = next(c for c in nb.cells if c.cell_type == "markdown")
-        new = TIME_PATTERN.sub(time_line(measure(path, a.name)).replace("\\", "\\\\"), first.source, count=1)
-        if new == first.source and not TIME_PATTERN.search(first.source):
+        if not TIME_PATTERN.search(first.source):
             raise RuntimeError(f"{a.name}: its first Markdown cell has no '**Time:** core ~N min, "
                                "optional ~M min' line to rewrite")
+        line = time_line(measure(path, a.name))
+        new = TIME_PATTERN.sub(lambda _: line, first.source, count=1)
         if new != first.source:
             first.source = new
             nbformat.write(nb, path)
