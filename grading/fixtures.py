@@ -292,3 +292,32 @@ def mlp_field(W1, b1, W2, b2):
     for name, value in (("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)):
         setattr(f, name, nn.Parameter(value.clone()))
     return f
+
+
+@fixture("flow_shell")
+def flow_shell(W, U, b, C, c, tau, h_init):
+    """01's CT-RNN as a flow, built from given parameters (the notebook's given
+    ``FlowCTRNN`` without its initialisation): ``readout``, ``field`` and ``closed_field``
+    are the notebook's given methods, so a student's loss built on ``drive`` and
+    ``ClosedField`` runs on it as on the notebook's network."""
+    import torch
+    from torch import nn
+
+    class Flow(nn.Module):
+        def readout(self, h):
+            return self.c + h @ self.C.T
+
+        def field(self, h, x):
+            drive = h @ self.W.T + x @ self.U.T + self.b
+            return (torch.tanh(drive) - h) / self.tau
+
+        def closed_field(self, h):
+            y = self.readout(h)
+            return self.field(h, y)
+
+    f = Flow()
+    for name, value in (("W", W), ("U", U), ("b", b), ("C", C), ("c", c)):
+        setattr(f, name, nn.Parameter(value.clone()))
+    f.tau = float(tau)
+    f.register_buffer("h_init", h_init.clone())
+    return f

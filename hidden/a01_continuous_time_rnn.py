@@ -1,5 +1,8 @@
 """Hidden checks of 01_continuous_time_rnn (never handed to students).
 
+flow_model (section 10) is judged by what it computes on held-out data: lib.flow
+integrates the submitted parameters with the course protocol.
+
 euler_step, CTRNN, ctrnn_ode_step, prediction_error and valid_prediction_time are given code
 in the notebook since the four-hour core (issue 23): they are not graded here (lib keeps
 them, tested by tests/science)."""
@@ -9,7 +12,7 @@ import math
 import numpy as np
 import torch
 
-from grading.checks import (CheckFailed, Fixture, Registry, expect, expect_close,
+from grading.checks import (CheckFailed, as_numpy, Fixture, Registry, expect, expect_close,
                             expect_not_shipped, expect_shape, expect_tensor,
                             expect_trained_parameters, expect_unchanged, fixture_pair,
                             held_out_lorenz, load_parameters, matching, rng, shape_of, tensor,
@@ -284,3 +287,113 @@ def trajectory_loss(sub, ref):
         for name, g in refs[by_adjoint].items():
             _close(got[name], g, f"{what}: gradient of the loss with respect to func.{name}",
                    torch.float64, rtol=1e-5, atol=1e-8)
+
+
+# ---- the CT-RNN as a flow, trained with the adjoint ---------------------------------------
+FLOW_VPT_MIN = 2.0          # stated to students in the notebook (section 10): a working flow
+FLOW_MAX_UNITS = 300        # the grader integrates 20 forecasts of 600 samples: bounded cost
+FLOW_PARAMETERS = ("W", "U", "b", "C", "c")
+
+
+def _flow_params(seed, N, dtype):
+    """A small flow with a non-zero readout (so the closed loop feeds back), float ``dtype``."""
+    g = rng(seed)
+    return {"W": tensor(g.normal(scale=0.9 / math.sqrt(N), size=(N, N)), dtype),
+            "U": tensor(g.uniform(-0.8, 0.8, size=(N, 3)), dtype),
+            "b": tensor(g.uniform(-1, 1, size=N), dtype),
+            "C": tensor(g.normal(scale=1.5 / math.sqrt(N), size=(3, N)), dtype),
+            "c": tensor(g.normal(scale=0.1, size=3), dtype),
+            "tau": 0.1 + 0.1 * g.uniform(), "h_init": tensor(g.normal(scale=0.3, size=N), dtype)}
+
+
+def _reference_window_loss(ref_flow, params, win, n_drive, adjoint=True):
+    """lib's loss and gradients (W, U, b, C, c) on a shell with ``params``, in the grader
+    (``adjoint=False``: backpropagation through odeint, to name that mistake)."""
+    net = fixture_pair("flow_shell", **params)[1]
+    loss = ref_flow.closed_window_loss(net, win, n_drive, adjoint=adjoint)
+    loss.backward()
+    return loss.detach(), {k: p.grad.clone() for k, p in net.named_parameters()}
+
+
+def _check_window_loss(sub, lf):
+    """closed_window_loss against lib's on small flows: its value, then every parameter's
+    gradient, which must be the adjoint method's (backpropagation through odeint differs
+    from it by more than 1e-4 relative on these windows and is named in the message)."""
+    for dtype, seed, N, B, n_drive, L in ((torch.float64, 81, 6, 3, 4, 5),
+                                          (torch.float32, 82, 5, 2, 3, 2),
+                                          (torch.float64, 83, 4, 1, 2, 1)):
+        params = _flow_params(seed, N, dtype)
+        win = tensor(rng(seed + 100).normal(size=(n_drive + 1 + L, B, 3)), dtype)
+        what = (f"closed_window_loss(net, win, n_drive={n_drive}) with win "
+                f"{tuple(win.shape)} ({L} closed-loop samples), N={N}, {dtype}")
+        want, grads = _reference_window_loss(lf, params, win, n_drive)
+        net = sub.keep(Fixture("flow_shell", **params), "flow_shell")
+        loss = sub.call("closed_window_loss", net, win, n_drive, keep="flow_loss")
+        value = sub.call(loss.detach)
+        expect_tensor(value, dtype, what)
+        expect(shape_of(value) == (), f"{what}: expected a 0-d tensor (the mean), got shape "
+                                      f"{shape_of(value)}")
+        _close(value, want, f"{what}: the loss (the closed loop from the warmed-up state, one "
+                            "RK4 step per sample, readouts at samples 1..L against "
+                            "win[n_drive + 1:])", dtype, rtol=1e-5 if dtype == torch.float64 else 1e-4)
+        try:
+            sub.call(loss.backward)
+        except CheckFailed:
+            raise CheckFailed(f"{what}: backward() of the returned loss failed (gradients must "
+                              "reach the network's parameters)") from None
+        got = {}
+        for name in grads:
+            try:
+                got[name] = as_numpy(sub.call(getattr(net, name).grad.clone), what)
+            except CheckFailed:
+                raise CheckFailed(f"{what}: the network's parameter {name} got no gradient") from None
+        rtol, atol = (1e-6, 1e-9) if dtype == torch.float64 else (1e-3, 1e-6)
+        if all(matching(got[k], [g], rtol, atol) is not None for k, g in grads.items()):
+            continue
+        direct = _reference_window_loss(lf, params, win, n_drive, adjoint=False)[1]
+        expect(not all(matching(got[k], [g], rtol, atol) is not None for k, g in direct.items()),
+               f"{what}: the gradients are those of backpropagation through odeint, not the "
+               "adjoint method's: integrate the closed loop with torchdiffeq.odeint_adjoint")
+        bad = next(k for k, g in grads.items() if matching(got[k], [g], rtol, atol) is None)
+        raise CheckFailed(f"{what}: the gradient of the loss with respect to net.{bad} differs "
+                          "from the adjoint method's for this loss (one call of odeint_adjoint "
+                          "over the sample times 0..L, RK4 with one step per sample)")
+
+
+@QUESTIONS.question("flow_model", points=4, timeout=60)
+def flow_model(sub, ref):
+    from lib import flow as lf
+    _check_window_loss(sub, lf)
+    info = sub.get_params("flow_model", attrs=["tau", "h_init"])
+    p = info["params"]
+    expect(isinstance(p, dict), "flow_model's parameters could not be read (is it a FlowCTRNN?)")
+    for name in FLOW_PARAMETERS:
+        expect(name in p, f"flow_model has no parameter named {name} (is it a FlowCTRNN?)")
+    N = trained_units(p["W"], "flow_model", "hidden units")
+    expect(N <= FLOW_MAX_UNITS, f"flow_model has {N} hidden units; the grader integrates flows "
+                                f"of at most {FLOW_MAX_UNITS} units (the notebook trains 150)")
+    expect_trained_parameters(p, {"W": (N, N), "U": (N, 3), "b": (N,), "C": (3, N), "c": (3,)},
+                              "flow_model")
+    try:
+        tau = float(info["attrs"]["tau"])
+    except (TypeError, ValueError, KeyError):
+        raise CheckFailed("flow_model must have a float attribute tau") from None
+    expect(math.isfinite(tau) and tau > 0, "flow_model.tau must be positive")
+    h_init = info["attrs"].get("h_init")
+    expect(isinstance(h_init, torch.Tensor) and shape_of(h_init) == (N,)
+           and h_init.is_floating_point() and bool(torch.isfinite(h_init).all()),
+           "flow_model.h_init must be a finite float tensor of shape (N,) (the state every "
+           "warm-up starts from: fit_flow_readout sets it)")
+    net = load_parameters(lf.FlowCTRNN(N, tau=tau), {k: p[k] for k in FLOW_PARAMETERS},
+                          torch.float64)
+    with torch.no_grad():
+        net.h_init.copy_(h_init.to(torch.float64))
+    # no flow is shipped with any assignment: nothing to copy (expect_not_shipped has no
+    # entry for it); the model is judged by what it computes on data it never saw
+    vpt = lf.flow_valid_prediction_times(net, held_out(ref))
+    med = float(np.median(vpt)) if np.all(np.isfinite(vpt)) else 0.0
+    expect(med >= FLOW_VPT_MIN,
+           f"flow_model on held-out Lorenz data (another initial condition, standardised with "
+           f"train_mean/train_std; 50 samples of warm-up driven by the data, then the closed "
+           f"loop, RK4 with 2 steps per sample, threshold 0.5): median valid prediction time "
+           f"over 20 starts {med:.2f} Lyapunov times, required >= {FLOW_VPT_MIN}")

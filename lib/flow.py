@@ -1,0 +1,217 @@
+"""01's CT-RNN run in continuous time: a flow closed on its own readout, trained through
+``torchdiffeq.odeint_adjoint``.
+
+    tau dh/dt = -h + tanh(W h + U x + b),        y = C h + c
+
+* **driven** (warm-up): ``x(t)`` is the standardised Lorenz state, interpolated linearly
+  between samples;
+* **closed** (forecasting): ``x = y = C h + c``, so that
+  ``tau dh/dt = -h + tanh((W + U C) h + U c + b)`` is an autonomous flow on R^N.
+
+Units: ``tau`` in Lorenz time units; inside the solvers time is counted in *samples*
+(one sample = ``DT``), so sample times are integers and the fields are multiplied by ``DT``.
+RK4 with ``steps_per_sample`` steps per sample: 1 for training, 2 for forecasts (halving
+the step again moves forecasts by about 1e-4 in the first Lyapunov time,
+``tests/science/test_flow.py``).  Shapes: ``N`` units, ``B`` batch, ``L`` samples, ``d = 3``.
+
+Recipe (Lu, Hunt & Ott 2018, Chaos 28, then adjoint fine-tuning): a reservoir
+initialisation (:class:`FlowCTRNN`), a ridge readout on driven states
+(:func:`fit_flow_readout`: the readout-only network), then every weight trained on
+closed-loop windows (:func:`train_flow`, gradients from :func:`closed_window_loss`).
+01 carries the same code as given code; its graded lines are the reference
+:func:`closed_window_loss`'s two.
+"""
+
+import copy
+import math
+import time
+
+import numpy as np
+import torch
+import torchdiffeq
+from torch import nn
+
+from . import evaluation
+from .task import DT
+
+N_HIDDEN = 150
+TAU = 0.15              # Lorenz time units (7.5 samples)
+RHO = 0.2               # spectral radius of the initial W
+INPUT_SCALE = 0.5       # U uniform in +-INPUT_SCALE
+N_DRIVE = 50            # warm-up samples before every training window, as the protocol's
+WINDOW = 30             # closed-loop samples per training window
+FORECAST_STEPS = 2      # RK4 steps per sample in forecasts and analysis
+
+
+class FlowCTRNN(nn.Module):
+    """Parameters ``W`` (N, N), ``U`` (N, d), ``b`` (N,), ``C`` (d, N), ``c`` (d,); float
+    attribute ``tau``; buffer ``h_init`` (N,), the state every warm-up starts from (set by
+    :func:`fit_flow_readout`).  Initialised as a reservoir: ``W`` Gaussian rescaled to
+    spectral radius ``rho``, ``U`` and ``b`` uniform, ``C = c = 0``; own generator."""
+
+    def __init__(self, n_hidden=N_HIDDEN, d=3, tau=TAU, rho=RHO, input_scale=INPUT_SCALE, seed=0):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        W = torch.randn(n_hidden, n_hidden, generator=g, dtype=torch.float64)
+        self.W = nn.Parameter((W * rho / torch.linalg.eigvals(W).abs().max()).float())
+        self.U = nn.Parameter((torch.rand(n_hidden, d, generator=g) * 2 - 1) * input_scale)
+        self.b = nn.Parameter(torch.rand(n_hidden, generator=g) * 2 - 1)
+        self.C = nn.Parameter(torch.zeros(d, n_hidden))
+        self.c = nn.Parameter(torch.zeros(d))
+        self.tau = float(tau)
+        self.register_buffer("h_init", torch.zeros(n_hidden))
+
+    def readout(self, h):
+        """y = C h + c: (..., N) -> (..., d)."""
+        return h @ self.C.T + self.c
+
+    def field(self, h, x):
+        """dh/dt per Lorenz time unit, driven by ``x``: (B, N), (B, d) -> (B, N)."""
+        return (-h + torch.tanh(h @ self.W.T + x @ self.U.T + self.b)) / self.tau
+
+    def closed_field(self, h):
+        """dh/dt with the input replaced by the readout: the autonomous flow, (..., N)."""
+        return self.field(h, self.readout(h))
+
+    def closed_jacobian(self, h):
+        """Jacobian of :meth:`closed_field` at ``h`` (..., N): (..., N, N), per time unit."""
+        M = self.W + self.U @ self.C
+        a = torch.tanh(h @ M.T + self.c @ self.U.T + self.b)
+        eye = torch.eye(h.shape[-1], dtype=h.dtype)
+        return (-eye + (1 - a ** 2)[..., :, None] * M) / self.tau
+
+
+class DrivenField(nn.Module):
+    """The driven field in sample time; ``u`` (L, B, d) interpolated linearly."""
+
+    def __init__(self, net, u):
+        super().__init__()
+        self.net, self.u = net, u
+
+    def forward(self, s, h):
+        i = int(min(max(math.floor(float(s) + 1e-6), 0), self.u.shape[0] - 2))
+        x = self.u[i] + (s - i).to(self.u.dtype) * (self.u[i + 1] - self.u[i])
+        return DT * self.net.field(h, x)
+
+
+class ClosedField(nn.Module):
+    """The closed-loop flow in sample time (an ``nn.Module`` holding ``net``, so that
+    ``odeint_adjoint`` finds the parameters)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, s, h):
+        return DT * self.net.closed_field(h)
+
+
+def drive(net, u, steps_per_sample=1):
+    """Hidden states (L, B, N) at the sample times of ``u`` (L, B, d), from ``h_init``."""
+    h0 = net.h_init.to(u.dtype).expand(u.shape[1], -1)
+    return torchdiffeq.odeint(DrivenField(net, u), h0, torch.arange(u.shape[0], dtype=u.dtype),
+                              method="rk4", options={"step_size": 1 / steps_per_sample})
+
+
+def run_closed(net, h0, n, steps_per_sample=FORECAST_STEPS, adjoint=False):
+    """Hidden states (n, B, N) at samples 1..n of the closed-loop flow from ``h0`` (B, N);
+    through ``odeint_adjoint`` when ``adjoint``."""
+    solve = torchdiffeq.odeint_adjoint if adjoint else torchdiffeq.odeint
+    return solve(ClosedField(net), h0, torch.arange(n + 1, dtype=h0.dtype), method="rk4",
+                 options={"step_size": 1 / steps_per_sample})[1:]
+
+
+@torch.no_grad()
+def fit_flow_readout(net, series, ridge=1e-6, washout=100):
+    """Ridge readout ``C``, ``c`` with ``C h(t) + c = u(t)`` on the states driven by
+    ``series`` (T, d) (float64, bias unpenalised, ``ridge`` per sample); sets ``h_init`` to
+    the mean driven state.  In place; returns ``net``."""
+    u = series.double()[:, None]
+    H = drive(copy.deepcopy(net).double(), u)[washout:, 0]
+    net.h_init.copy_(H.mean(0))
+    Hb = torch.cat([H, torch.ones(len(H), 1, dtype=H.dtype)], 1)
+    penalty = ridge * len(H) * torch.eye(Hb.shape[1], dtype=H.dtype)
+    penalty[-1, -1] = 0
+    sol = torch.linalg.solve(Hb.T @ Hb + penalty, Hb.T @ u[washout:, 0])
+    net.C.copy_(sol[:-1].T)
+    net.c.copy_(sol[-1])
+    return net
+
+
+def closed_window_loss(net, win, n_drive=N_DRIVE, adjoint=True):
+    """Loss of one batch of closed-loop windows ``win`` (n_drive + 1 + L, B, d): drive
+    through ``win[:n_drive + 1]`` without gradient, run the closed loop ``L`` samples from
+    there (one RK4 step per sample, through ``odeint_adjoint`` when ``adjoint``), return
+    the mean of (readout - ``win[n_drive + 1:]``)^2: a 0-d tensor."""
+    with torch.no_grad():
+        h0 = drive(net, win[:n_drive + 1])[-1]
+    h = run_closed(net, h0, win.shape[0] - n_drive - 1, steps_per_sample=1, adjoint=adjoint)
+    return torch.mean((net.readout(h) - win[n_drive + 1:]) ** 2)
+
+
+def train_flow(net, series, n_iter=120, batch=32, window=WINDOW, n_drive=N_DRIVE, lr=1e-5,
+               seed=0, loss_fn=closed_window_loss, progress=None):
+    """Every weight by Adam on closed-loop windows of ``series`` (T, d): ``W``'s learning
+    rate ``lr / sqrt(N)`` (a coherent change of an N x N matrix), the others' ``lr``;
+    20 warm-up iterations then cosine decay; gradient norm clipped at 1.  ``progress``
+    wraps the iteration range (e.g. ``tqdm``).  Returns the losses (list)."""
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam([{"params": [net.W], "lr": lr / math.sqrt(net.W.shape[0])},
+                            {"params": [net.U, net.b, net.C, net.c], "lr": lr}])
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda i: min(1.0, (i + 1) / 20) * 0.5 * (1 + math.cos(math.pi * i / n_iter)))
+    losses = []
+    for _ in (progress or (lambda r: r))(range(n_iter)):
+        s = torch.randint(n_drive, len(series) - window - 1, (batch,), generator=g)
+        win = series[s[:, None] + torch.arange(-n_drive, window + 1)].transpose(0, 1)
+        loss = loss_fn(net, win, n_drive)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+    return losses
+
+
+@torch.no_grad()
+def flow_forecasts(net, series, steps_per_sample=FORECAST_STEPS, n_starts=evaluation.N_STARTS,
+                   n_warmup=evaluation.N_WARMUP, horizon=evaluation.HORIZON):
+    """The course's protocol in float64: from each start ``s`` drive through
+    ``series[s - n_warmup : s + 1]``, then run closed.  Returns the forecasts
+    (horizon, n_starts, d) and the starts (n_starts,)."""
+    net = copy.deepcopy(net).double()
+    series = series.double()
+    starts = evaluation.protocol_starts(len(series), n_starts, n_warmup, horizon)
+    u = series[torch.as_tensor(starts)[:, None] + torch.arange(-n_warmup, 1)].transpose(0, 1)
+    h0 = drive(net, u, steps_per_sample)[-1]
+    return net.readout(run_closed(net, h0, horizon, steps_per_sample)), starts
+
+
+def flow_valid_prediction_times(net, series, steps_per_sample=FORECAST_STEPS, **kw):
+    """VPTs (Lyapunov times), array (n_starts,), of the protocol's forecasts."""
+    pred, starts = flow_forecasts(net, series, steps_per_sample, **kw)
+    return evaluation.forecast_vpts(pred, series.double(), starts, DT)
+
+
+def train_flow_ctrnn(task, seed=0, n_iter=120, **kw):
+    """01's recipe end to end on the task's standardised training split: returns the
+    trained net, its readout-only copy and ``info`` (dict: ``seconds``, ``losses``)."""
+    from .ctrnn import standardised_splits
+    train, _, _ = standardised_splits(task)
+    t0 = time.perf_counter()
+    net = fit_flow_readout(FlowCTRNN(seed=seed), train)
+    readout_only = copy.deepcopy(net)
+    losses = train_flow(net, train, n_iter=n_iter, seed=seed, **kw)
+    return net, readout_only, {"seconds": time.perf_counter() - t0, "losses": losses}
+
+
+def kaplan_yorke(lam):
+    """Kaplan-Yorke dimension of a descending spectrum (array)."""
+    cs = np.cumsum(lam)
+    j = int(np.sum(cs >= 0))
+    if j == 0:
+        return 0.0
+    if j >= len(lam):
+        return float(len(lam))
+    return j + cs[j - 1] / abs(lam[j])

@@ -1,0 +1,63 @@
+"""01's CT-RNN as a flow (lib.flow): the flow is the ODE's, not the solver's; the closed
+loop's Jacobian is its field's; training through the adjoint lengthens the forecasts."""
+
+import numpy as np
+import pytest
+import torch
+
+from lib import flow
+from lib.ctrnn import standardised_splits
+from lib.task import lorenz_task
+
+
+@pytest.fixture(scope="module")
+def splits():
+    torch.set_num_threads(1)
+    return standardised_splits(lorenz_task())
+
+
+@pytest.fixture(scope="module")
+def readout_only(splits):
+    return flow.fit_flow_readout(flow.FlowCTRNN(seed=0), splits[0])
+
+
+def test_halving_the_step_moves_forecasts_negligibly(readout_only, splits):
+    """The forecasts (two RK4 steps per sample) are the flow's: four steps move them by
+    less than 1e-3 standardised units in the first Lyapunov time (55 samples)."""
+    test = splits[2]
+    two, _ = flow.flow_forecasts(readout_only, test, steps_per_sample=2)
+    four, _ = flow.flow_forecasts(readout_only, test, steps_per_sample=4)
+    assert float((two - four)[:55].norm(dim=-1).max()) < 1e-3
+
+
+def test_closed_jacobian_is_the_fields(readout_only):
+    net = readout_only.double()
+    try:
+        h = torch.linspace(-0.5, 0.5, net.W.shape[0], dtype=torch.float64)
+        auto = torch.autograd.functional.jacobian(net.closed_field, h)
+        assert torch.allclose(net.closed_jacobian(h), auto, rtol=1e-10, atol=1e-10)
+    finally:
+        net.float()
+
+
+def test_the_loss_counts_the_closed_loop_samples_only():
+    """With C = 0 the readout is the constant c: the loss is the mean of (c - data)^2 over
+    win[n_drive + 1:], and its gradient reaches c."""
+    net = flow.FlowCTRNN(n_hidden=4, seed=1).double()
+    with torch.no_grad():
+        net.c.copy_(torch.tensor([0.5, -0.5, 0.0], dtype=torch.float64))
+    win = torch.randn(7, 2, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    loss = flow.closed_window_loss(net, win, n_drive=2)
+    assert abs(float(loss) - float(torch.mean((net.c.detach() - win[3:]) ** 2))) < 1e-14
+    loss.backward()
+    assert float(net.c.grad.abs().sum()) > 0
+
+
+@pytest.mark.slow
+def test_training_through_the_adjoint_beats_the_readout(splits):
+    """One seed of 01's recipe (about 20 s): the trained flow's median VPT on the test split
+    lies above the readout-only network's upper quartile.  (Three seeds: benchmarks, q01.)"""
+    net, readout, info = flow.train_flow_ctrnn(lorenz_task(), seed=0)
+    trained = flow.flow_valid_prediction_times(net, splits[2])
+    before = flow.flow_valid_prediction_times(readout, splits[2])
+    assert np.median(trained) > np.percentile(before, 75), (np.median(trained), np.percentile(before, 75))
