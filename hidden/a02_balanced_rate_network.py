@@ -18,6 +18,7 @@ LIMITS = {"cell_timeout": 240, "notebook_timeout": 420, "call_timeout": 30}
 # What the notebook tells students about the graded model.
 EI_MODEL_MAX_ONE_STEP = 0.05
 EI_MODEL_MIN_VPT = 1.0
+EI_MODEL_MAX_BALANCE = 0.3     # the balanced regime (issue 22): stated in the notebook
 
 
 def _is_tensor(x):
@@ -454,6 +455,13 @@ def ei_model(sub, ref):
     expect_not_shipped(params, ref, "eirnn", "ei_model", model=model,
                        closed_loop=lib_ei.ei_closed_loop)
     series, data_dt = _held_out(ref)
+    # the balanced regime, measured as 02 measures it (teacher forced, the signed
+    # feed-forward drive counted in the net input, not as excitation)
+    balance = lib_ei.trained_balance(model, series)["balance_index"]
+    expect(np.isfinite(balance) and balance <= EI_MODEL_MAX_BALANCE,
+           f"ei_model: balance index on a held-out Lorenz trajectory (teacher forced, the "
+           f"feed-forward drive counted apart) is {balance:.2f}, the balanced regime needs at "
+           f"most {EI_MODEL_MAX_BALANCE}: train with the balance penalty (Exercise 6)")
     err = lib_ei.ei_one_step_error(model, series, n_warmup=50)
     expect(np.isfinite(err) and err <= EI_MODEL_MAX_ONE_STEP,
            f"ei_model: mean one-step normalised error on a held-out Lorenz trajectory (after "

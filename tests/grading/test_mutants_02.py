@@ -271,16 +271,20 @@ def test_stub_gets_zero():
 
 @pytest.mark.slow
 def test_notebook_mutants_and_untrained_model(tmp_path):
-    """In the sandbox: Dale without abs and autapses lose their points; an untrained
-    model loses ei_model; nothing else is lost."""
+    """In the sandbox: Dale without abs and autapses lose their points; a model trained
+    without the balance penalty (Exercise 6's recipe otherwise, shortened) loses ei_model
+    with a message naming the balance index; nothing else is lost."""
     from notebooks import grade, variant
     A = "02_balanced_rate_network"
     replace = {
         "apply_dale": "def apply_dale(W_raw, signs):\n    return W_raw * signs",
         "balanced_weights": textwrap.dedent(MUTANTS["balanced_weights"]["autapses allowed"]),
-        "ei_model": "ei_model = EIRNN(3, 32, 8, 3)",
+        "ei_model": ("ei_model = init_eirnn(EIRNN(3, 128, 32, 3, tau_E=0.06, tau_I=0.03, "
+                     "dt=dt_data), seed=0)\nei_losses = train_rollout(ei_model, train_s, "
+                     "n_iter=150, seed=0)"),
     }
     path = variant(A, tmp_path, replace=replace)
     scores, results, _ = grade(A, path)
     lost = {q for q, s in scores.items() if s < results[q]["max_score"]}
     assert lost == set(replace), {q: results[q]["message"] for q in scores}
+    assert "balance index" in results["ei_model"]["message"], results["ei_model"]["message"]
