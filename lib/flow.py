@@ -41,6 +41,7 @@ INPUT_SCALE = 0.5       # U uniform in +-INPUT_SCALE
 N_DRIVE = 50            # warm-up samples before every training window, as the protocol's
 WINDOW = 30             # closed-loop samples per training window
 FORECAST_STEPS = 2      # RK4 steps per sample in forecasts and analysis
+DERIVATIVE_WEIGHT = 0.1  # time units: the optional readout's fit to the data's rate of change
 
 
 class FlowCTRNN(nn.Module):
@@ -122,17 +123,40 @@ def run_closed(net, h0, n, steps_per_sample=FORECAST_STEPS, adjoint=False):
 
 
 @torch.no_grad()
-def fit_flow_readout(net, series, ridge=1e-6, washout=100):
-    """Ridge readout ``C``, ``c`` with ``C h(t) + c = u(t)`` on the states driven by
-    ``series`` (T, d) (float64, bias unpenalised, ``ridge`` per sample); sets ``h_init`` to
-    the mean driven state.  In place; returns ``net``."""
-    u = series.double()[:, None]
-    H = drive(copy.deepcopy(net).double(), u)[washout:, 0]
+def fit_flow_readout(net, series, ridge=1e-6, washout=100, derivative_weight=0.0):
+    """Stage 1: the readout ``C``, ``c`` by one ridge solve on the states driven by
+    ``series`` (T, d) (float64, bias unpenalised, ``ridge`` per sample) so that
+    ``C h(t) + c ~ u(t)`` (01's recipe: continuous-time reservoir computing).  Sets
+    ``h_init`` to the mean driven state.  In place; returns ``net``.
+
+    ``derivative_weight`` > 0 (time units; 01's optional section uses
+    ``DERIVATIVE_WEIGHT``) also fits the readout's velocity to the data's,
+    ``derivative_weight * C dh/dt ~ derivative_weight * du/dt`` (``dh/dt`` the driven field
+    at the samples, ``du/dt`` the data's five-point central difference; the last two
+    samples, without a difference, are dropped): closed on its readout the network is a
+    flow whose readout moves as ``C dh/dt``, which fitting values alone leaves free."""
+    u = series.double()
+    m64 = copy.deepcopy(net).double()
+    H = drive(m64, u[:, None])[:, 0]
+    if derivative_weight > 0:
+        Hd = m64.field(H, u)
+        ud = torch.zeros_like(u)
+        ud[2:-2] = (-u[4:] + 8 * u[3:-1] - 8 * u[1:-3] + u[:-4]) / (12 * DT)
+        keep = slice(washout, len(u) - 2)
+        Hd, ud = Hd[keep], ud[keep]
+    else:
+        keep = slice(washout, None)
+    H, u = H[keep], u[keep]
     net.h_init.copy_(H.mean(0))
-    Hb = torch.cat([H, torch.ones(len(H), 1, dtype=H.dtype)], 1)
-    penalty = ridge * len(H) * torch.eye(Hb.shape[1], dtype=H.dtype)
+    A = torch.cat([H, torch.ones(len(H), 1, dtype=H.dtype)], 1)
+    Y = u
+    if derivative_weight > 0:
+        A = torch.cat([A, derivative_weight * torch.cat(
+            [Hd, torch.zeros(len(H), 1, dtype=H.dtype)], 1)])
+        Y = torch.cat([u, derivative_weight * ud])
+    penalty = ridge * len(H) * torch.eye(A.shape[1], dtype=H.dtype)
     penalty[-1, -1] = 0
-    sol = torch.linalg.solve(Hb.T @ Hb + penalty, Hb.T @ u[washout:, 0])
+    sol = torch.linalg.solve(A.T @ A + penalty, A.T @ Y)
     net.C.copy_(sol[:-1].T)
     net.c.copy_(sol[-1])
     return net
