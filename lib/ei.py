@@ -359,7 +359,7 @@ def train_eirnn(task, seed=0, n_exc=128, n_inh=32, tau_E=0.06, tau_I=0.03, dt=DA
     return model, info
 
 
-BALANCED_G = 0.9          # initial recurrent gain of the balanced variant (train_eirnn's)
+BALANCED_G = 0.9          # initial recurrent gain of the balanced recipe (02's Exercise 6; train_eirnn's)
 BALANCED_WEIGHT = 1.0     # weight of the balance penalty in the balanced variant's loss
 
 
