@@ -26,7 +26,6 @@ import copy
 import math
 import time
 
-import numpy as np
 import torch
 import torchdiffeq
 from torch import nn
@@ -228,14 +227,3 @@ def train_flow_ctrnn(task, seed=0, n_iter=120, **kw):
     readout_only = copy.deepcopy(net)
     losses = train_flow(net, train, n_iter=n_iter, seed=seed, **kw)
     return net, readout_only, {"seconds": time.perf_counter() - t0, "losses": losses}
-
-
-def kaplan_yorke(lam):
-    """Kaplan-Yorke dimension of a descending spectrum (array)."""
-    cs = np.cumsum(lam)
-    j = int(np.sum(cs >= 0))
-    if j == 0:
-        return 0.0
-    if j >= len(lam):
-        return float(len(lam))
-    return j + cs[j - 1] / abs(lam[j])
