@@ -223,8 +223,10 @@ def test_the_hidden_check_gives_a_reparametrised_copy_no_credit(question_module,
     for ckpt in (_shipped(key), PERMUTE[key](_shipped(key))):
         with pytest.raises(CheckFailed, match=SHIPPED_MESSAGE):
             check(InProcess({question: _model(key, ckpt)}), lib)
-    # the same architecture with its own weights is graded on its merits (here: untrained)
-    with pytest.raises(CheckFailed, match="one-step"):
+    # the same architecture with its own weights is graded on its merits (here: untrained,
+    # randomly initialised: an E/I network's balance index lies near 0.3 then, so either
+    # merit may be the first to fail; neither is the copy message)
+    with pytest.raises(CheckFailed, match="one-step|balance index"):
         check(InProcess({question: getattr(lib, "EIRNN" if key == "eirnn" else "CTRNN")(
             **_shipped(key)["config"])}), lib)
 
