@@ -12,7 +12,7 @@ import math
 import numpy as np
 import torch
 
-from grading.checks import (CheckFailed, as_numpy, Fixture, Registry, expect, expect_close,
+from grading.checks import (CheckFailed, Fixture, Registry, expect, expect_close,
                             expect_not_shipped, expect_shape, expect_tensor,
                             expect_trained_parameters, expect_unchanged, fixture_pair,
                             held_out_lorenz, load_parameters, matching, rng, shape_of, tensor,
@@ -227,6 +227,26 @@ def _relative_distance(got, want):
     return math.sqrt(num / den) if den > 0 else math.inf
 
 
+def _worker_gradients(sub, loss, module, names, what, owner):
+    """``loss.backward()`` in the worker, then the gradients of ``module``'s parameters
+    ``names`` (floating-point tensors), or a message saying which step failed."""
+    try:
+        sub.call(loss.backward)
+    except CheckFailed:
+        raise CheckFailed(f"{what}: backward() of the returned loss failed (it must be a "
+                          f"tensor through which gradients reach {owner}'s parameters)") from None
+    got = {}
+    for name in names:
+        try:
+            value = sub.call(getattr(module, name).grad.clone)
+        except CheckFailed:
+            raise CheckFailed(f"{what}: {owner}'s parameter {name} got no gradient") from None
+        expect(isinstance(value, torch.Tensor) and value.is_floating_point(),
+               f"{what}: the gradient of {owner}.{name} is not a floating-point tensor")
+        got[name] = value
+    return got
+
+
 @QUESTIONS.question("trajectory_loss", points=2)
 def trajectory_loss(sub, ref):
     cases = ((torch.float64, 61, 6, 4, 0.05, {"method": "rk4"}),
@@ -263,20 +283,8 @@ def trajectory_loss(sub, ref):
         sub.call(field.zero_grad)
         loss = sub.call("trajectory_loss", field, win, SIGNATURE_DT, adjoint=by_adjoint,
                         keep="node_loss")
-        try:
-            sub.call(loss.backward)
-        except CheckFailed:
-            raise CheckFailed(f"{what}: backward() of the returned loss failed (it must be a "
-                              "tensor through which gradients reach func's parameters)") from None
-        got = {}
-        for name in refs[by_adjoint]:
-            try:
-                value = sub.call(getattr(field, name).grad.clone)
-            except CheckFailed:
-                raise CheckFailed(f"{what}: func's parameter {name} got no gradient") from None
-            expect(isinstance(value, torch.Tensor) and value.is_floating_point(),
-                   f"{what}: the gradient of func.{name} is not a floating-point tensor")
-            got[name] = value.to(torch.float64)
+        got = {k: v.to(torch.float64)
+               for k, v in _worker_gradients(sub, loss, field, refs[by_adjoint], what, "func").items()}
         expect(_relative_distance(got, refs[not by_adjoint]) > SIGNATURE_RTOL,
                f"{what}: the gradients are those of "
                + ("backpropagation through odeint (the exact gradient of the computed "
@@ -336,17 +344,7 @@ def _check_window_loss(sub, lf):
         _close(value, want, f"{what}: the loss (the closed loop from the warmed-up state, one "
                             "RK4 step per sample, readouts at samples 1..L against "
                             "win[n_drive + 1:])", dtype, rtol=1e-5 if dtype == torch.float64 else 1e-4)
-        try:
-            sub.call(loss.backward)
-        except CheckFailed:
-            raise CheckFailed(f"{what}: backward() of the returned loss failed (gradients must "
-                              "reach the network's parameters)") from None
-        got = {}
-        for name in grads:
-            try:
-                got[name] = as_numpy(sub.call(getattr(net, name).grad.clone), what)
-            except CheckFailed:
-                raise CheckFailed(f"{what}: the network's parameter {name} got no gradient") from None
+        got = _worker_gradients(sub, loss, net, grads, what, "net")
         rtol, atol = (1e-6, 1e-9) if dtype == torch.float64 else (1e-3, 1e-6)
         if all(matching(got[k], [g], rtol, atol) is not None for k, g in grads.items()):
             continue

@@ -73,13 +73,6 @@ class FlowCTRNN(nn.Module):
         """dh/dt with the input replaced by the readout: the autonomous flow, (..., N)."""
         return self.field(h, self.readout(h))
 
-    def closed_jacobian(self, h):
-        """Jacobian of :meth:`closed_field` at ``h`` (..., N): (..., N, N), per time unit."""
-        M = self.W + self.U @ self.C
-        a = torch.tanh(h @ M.T + self.c @ self.U.T + self.b)
-        eye = torch.eye(h.shape[-1], dtype=h.dtype)
-        return (-eye + (1 - a ** 2)[..., :, None] * M) / self.tau
-
 
 class DrivenField(nn.Module):
     """The driven field in sample time; ``u`` (L, B, d) interpolated linearly."""
@@ -136,23 +129,18 @@ def fit_flow_readout(net, series, ridge=1e-6, washout=100, derivative_weight=0.0
     flow whose readout moves as ``C dh/dt``, which fitting values alone leaves free."""
     u = series.double()
     m64 = copy.deepcopy(net).double()
-    H = drive(m64, u[:, None])[:, 0]
-    if derivative_weight > 0:
-        Hd = m64.field(H, u)
-        ud = torch.zeros_like(u)
-        ud[2:-2] = (-u[4:] + 8 * u[3:-1] - 8 * u[1:-3] + u[:-4]) / (12 * DT)
-        keep = slice(washout, len(u) - 2)
-        Hd, ud = Hd[keep], ud[keep]
-    else:
-        keep = slice(washout, None)
-    H, u = H[keep], u[keep]
+    H_all = drive(m64, u[:, None])[:, 0]
+    keep = slice(washout, len(u) - 2 if derivative_weight > 0 else None)
+    H = H_all[keep]
     net.h_init.copy_(H.mean(0))
     A = torch.cat([H, torch.ones(len(H), 1, dtype=H.dtype)], 1)
-    Y = u
+    Y = u[keep]
     if derivative_weight > 0:
-        A = torch.cat([A, derivative_weight * torch.cat(
-            [Hd, torch.zeros(len(H), 1, dtype=H.dtype)], 1)])
-        Y = torch.cat([u, derivative_weight * ud])
+        ud = torch.zeros_like(u)
+        ud[2:-2] = (-u[4:] + 8 * u[3:-1] - 8 * u[1:-3] + u[:-4]) / (12 * DT)
+        Hd = m64.field(H_all, u)[keep]
+        A = torch.cat([A, derivative_weight * torch.cat([Hd, torch.zeros_like(A[:, :1])], 1)])
+        Y = torch.cat([Y, derivative_weight * ud[keep]])
     penalty = ridge * len(H) * torch.eye(A.shape[1], dtype=H.dtype)
     penalty[-1, -1] = 0
     sol = torch.linalg.solve(A.T @ A + penalty, A.T @ Y)
@@ -173,21 +161,21 @@ def closed_window_loss(net, win, n_drive=N_DRIVE, adjoint=True):
 
 
 def train_flow(net, series, n_iter=120, batch=32, window=WINDOW, n_drive=N_DRIVE, lr=1e-5,
-               seed=0, loss_fn=closed_window_loss, progress=None):
+               seed=0):
     """Every weight by Adam on closed-loop windows of ``series`` (T, d): ``W``'s learning
     rate ``lr / sqrt(N)`` (a coherent change of an N x N matrix), the others' ``lr``;
-    20 warm-up iterations then cosine decay; gradient norm clipped at 1.  ``progress``
-    wraps the iteration range (e.g. ``tqdm``).  Returns the losses (list)."""
+    20 warm-up iterations then cosine decay; gradient norm clipped at 1.  Returns the
+    losses (list)."""
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam([{"params": [net.W], "lr": lr / math.sqrt(net.W.shape[0])},
                             {"params": [net.U, net.b, net.C, net.c], "lr": lr}])
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda i: min(1.0, (i + 1) / 20) * 0.5 * (1 + math.cos(math.pi * i / n_iter)))
     losses = []
-    for _ in (progress or (lambda r: r))(range(n_iter)):
+    for _ in range(n_iter):
         s = torch.randint(n_drive, len(series) - window - 1, (batch,), generator=g)
         win = series[s[:, None] + torch.arange(-n_drive, window + 1)].transpose(0, 1)
-        loss = loss_fn(net, win, n_drive)
+        loss = closed_window_loss(net, win, n_drive)
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)

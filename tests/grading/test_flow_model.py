@@ -52,52 +52,22 @@ def closed_window_loss(net, win, n_drive=50):
     return err.pow(2).mean()''',
 }
 
-MISTAKES = {   # name -> (source, a word the message must contain)
-    "backprop_through_odeint": ('''
-def closed_window_loss(net, win, n_drive=50):
-    with torch.no_grad():
-        h0 = drive(net, win[:n_drive + 1])[-1]
-    L = win.shape[0] - n_drive - 1
-    h = torchdiffeq.odeint(ClosedField(net), h0, torch.arange(L + 1, dtype=h0.dtype),
-                           method="rk4", options={"step_size": 1})[1:]
-    return torch.mean((net.readout(h) - win[n_drive + 1:]) ** 2)''', "odeint_adjoint"),
-    "the_warm_state_counted": ('''
-def closed_window_loss(net, win, n_drive=50):
-    with torch.no_grad():
-        h0 = drive(net, win[:n_drive + 1])[-1]
-    L = win.shape[0] - n_drive - 1
-    h = torchdiffeq.odeint_adjoint(ClosedField(net), h0, torch.arange(L + 1, dtype=h0.dtype),
-                                   method="rk4", options={"step_size": 1})[:-1]
-    return torch.mean((net.readout(h) - win[n_drive + 1:]) ** 2)''', "the loss"),
-    "targets_one_sample_early": ('''
-def closed_window_loss(net, win, n_drive=50):
-    with torch.no_grad():
-        h0 = drive(net, win[:n_drive + 1])[-1]
-    L = win.shape[0] - n_drive - 1
-    h = torchdiffeq.odeint_adjoint(ClosedField(net), h0, torch.arange(L + 1, dtype=h0.dtype),
-                                   method="rk4", options={"step_size": 1})[1:]
-    return torch.mean((net.readout(h) - win[n_drive:-1]) ** 2)''', "the loss"),
-    "sum_not_mean": ('''
-def closed_window_loss(net, win, n_drive=50):
-    with torch.no_grad():
-        h0 = drive(net, win[:n_drive + 1])[-1]
-    L = win.shape[0] - n_drive - 1
-    h = torchdiffeq.odeint_adjoint(ClosedField(net), h0, torch.arange(L + 1, dtype=h0.dtype),
-                                   method="rk4", options={"step_size": 1})[1:]
-    return torch.sum((net.readout(h) - win[n_drive + 1:]) ** 2)''', "the loss"),
-    "open_loop_driven_by_data": ('''
-def closed_window_loss(net, win, n_drive=50):
-    h = drive(net, win)[n_drive + 1:]
-    return torch.mean((net.readout(h) - win[n_drive + 1:]) ** 2)''', "the loss"),
-    "half_sample_steps": ('''
-def closed_window_loss(net, win, n_drive=50):
-    with torch.no_grad():
-        h0 = drive(net, win[:n_drive + 1])[-1]
-    L = win.shape[0] - n_drive - 1
-    h = torchdiffeq.odeint_adjoint(ClosedField(net), h0, torch.arange(L + 1, dtype=h0.dtype),
-                                   method="rk4", options={"step_size": 0.5})[1:]
-    return torch.mean((net.readout(h) - win[n_drive + 1:]) ** 2)''', "one step per sample"),
+_ONE_CALL = CORRECT["one_call"]
+_RUN = '''    h = torchdiffeq.odeint_adjoint(ClosedField(net), h0, torch.arange(L + 1, dtype=h0.dtype),
+                                   method="rk4", options={"step_size": 1})[1:]'''
+
+MISTAKES = {   # name -> (the correct loss with one edit, a word the message must contain)
+    "backprop_through_odeint": (_ONE_CALL.replace("odeint_adjoint(", "odeint("), "odeint_adjoint"),
+    "the_warm_state_counted": (_ONE_CALL.replace(")[1:]", ")[:-1]"), "the loss"),
+    "targets_one_sample_early": (_ONE_CALL.replace("win[n_drive + 1:]", "win[n_drive:-1]"),
+                                 "the loss"),
+    "sum_not_mean": (_ONE_CALL.replace("torch.mean(", "torch.sum("), "the loss"),
+    "open_loop_driven_by_data": (_ONE_CALL.replace(_RUN, "    h = drive(net, win)[n_drive + 1:]"),
+                                 "the loss"),
+    "half_sample_steps": (_ONE_CALL.replace('{"step_size": 1}', '{"step_size": 0.5}'),
+                          "one step per sample"),
 }
+assert all(source != _ONE_CALL for source, _ in MISTAKES.values())
 
 
 def _namespace(loss_source):
