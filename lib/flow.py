@@ -3,15 +3,18 @@
 
     tau dh/dt = -h + tanh(W h + U x + b),        y = C h + c
 
-* **driven** (warm-up): ``x(t)`` is the standardised Lorenz state, interpolated linearly
-  between samples;
+* **driven** (warm-up): ``x(t)`` is the standardised Lorenz state, interpolated between
+  samples by cubic Hermite pieces with central-difference slopes (Catmull-Rom), so that the
+  drive is as smooth as the closed loop's own input (linear interpolation gives the driven
+  states a kink at every sample that the closed loop never has, and the readout fitted on
+  them forecasts less long);
 * **closed** (forecasting): ``x = y = C h + c``, so that
   ``tau dh/dt = -h + tanh((W + U C) h + U c + b)`` is an autonomous flow on R^N.
 
 Units: ``tau`` in Lorenz time units; inside the solvers time is counted in *samples*
 (one sample = ``DT``), so sample times are integers and the fields are multiplied by ``DT``.
 RK4 with ``steps_per_sample`` steps per sample: 1 for training, 2 for forecasts (halving
-the step again moves forecasts by about 1e-4 in the first Lyapunov time,
+the step again moves forecasts by about 2e-4 in the first Lyapunov time,
 ``tests/science/test_flow.py``).  Shapes: ``N`` units, ``B`` batch, ``L`` samples, ``d = 3``.
 
 Recipe (Lu, Hunt & Ott 2018, Chaos 28, then adjoint fine-tuning): a reservoir
@@ -34,13 +37,16 @@ from . import evaluation
 from .task import DT
 
 N_HIDDEN = 150
-TAU = 0.15              # Lorenz time units (7.5 samples)
+TAU = 0.05              # Lorenz time units (2.5 samples)
 RHO = 0.2               # spectral radius of the initial W
 INPUT_SCALE = 0.5       # U uniform in +-INPUT_SCALE
+RIDGE = 1e-8            # the readout's ridge penalty per sample
 N_DRIVE = 50            # warm-up samples before every training window, as the protocol's
-WINDOW = 30             # closed-loop samples per training window
+WINDOW = 60             # closed-loop samples per training window (about one Lyapunov time)
+N_ITER = 200            # Adam steps
+LR = 3e-5               # Adam's learning rate (W's: LR / sqrt(N))
 FORECAST_STEPS = 2      # RK4 steps per sample in forecasts and analysis
-DERIVATIVE_WEIGHT = 0.1  # time units: the optional readout's fit to the data's rate of change
+DERIVATIVE_WEIGHT = 0.05  # time units (= TAU): the optional readout's fit to the data's rate of change
 
 
 class FlowCTRNN(nn.Module):
@@ -74,16 +80,28 @@ class FlowCTRNN(nn.Module):
         return self.field(h, self.readout(h))
 
 
+def hermite_slopes(u):
+    """Slopes per sample (L, ...) of ``u`` (L, ...): central differences, one-sided at the
+    two ends."""
+    m = torch.empty_like(u)
+    m[1:-1] = (u[2:] - u[:-2]) / 2
+    m[0], m[-1] = u[1] - u[0], u[-1] - u[-2]
+    return m
+
+
 class DrivenField(nn.Module):
-    """The driven field in sample time; ``u`` (L, B, d) interpolated linearly."""
+    """The driven field in sample time; ``u`` (L, B, d) interpolated by cubic Hermite pieces
+    with the slopes of :func:`hermite_slopes` (continuous first derivative)."""
 
     def __init__(self, net, u):
         super().__init__()
-        self.net, self.u = net, u
+        self.net, self.u, self.m = net, u, hermite_slopes(u)
 
     def forward(self, s, h):
         i = int(min(max(math.floor(float(s) + 1e-6), 0), self.u.shape[0] - 2))
-        x = self.u[i] + (s - i).to(self.u.dtype) * (self.u[i + 1] - self.u[i])
+        t = (s - i).to(self.u.dtype)
+        x = ((1 + 2 * t) * (1 - t) ** 2 * self.u[i] + t * (1 - t) ** 2 * self.m[i]
+             + t ** 2 * (3 - 2 * t) * self.u[i + 1] - t ** 2 * (1 - t) * self.m[i + 1])
         return DT * self.net.field(h, x)
 
 
@@ -115,7 +133,7 @@ def run_closed(net, h0, n, steps_per_sample=FORECAST_STEPS, adjoint=False):
 
 
 @torch.no_grad()
-def fit_flow_readout(net, series, ridge=1e-6, washout=100, derivative_weight=0.0):
+def fit_flow_readout(net, series, ridge=RIDGE, washout=100, derivative_weight=0.0):
     """Stage 1: the readout ``C``, ``c`` by one ridge solve on the states driven by
     ``series`` (T, d) (float64, bias unpenalised, ``ridge`` per sample) so that
     ``C h(t) + c ~ u(t)`` (01's recipe: continuous-time reservoir computing).  Sets
@@ -160,7 +178,7 @@ def closed_window_loss(net, win, n_drive=N_DRIVE, adjoint=True):
     return torch.mean((net.readout(h) - win[n_drive + 1:]) ** 2)
 
 
-def train_flow(net, series, n_iter=120, batch=32, window=WINDOW, n_drive=N_DRIVE, lr=1e-5,
+def train_flow(net, series, n_iter=N_ITER, batch=32, window=WINDOW, n_drive=N_DRIVE, lr=LR,
                seed=0):
     """Every weight by Adam on closed-loop windows of ``series`` (T, d): ``W``'s learning
     rate ``lr / sqrt(N)`` (a coherent change of an N x N matrix), the others' ``lr``;
@@ -205,7 +223,7 @@ def flow_valid_prediction_times(net, series, steps_per_sample=FORECAST_STEPS, **
     return evaluation.forecast_vpts(pred, series.double(), starts, DT)
 
 
-def train_flow_ctrnn(task, seed=0, n_iter=120, **kw):
+def train_flow_ctrnn(task, seed=0, n_iter=N_ITER, **kw):
     """01's recipe end to end on the task's standardised training split: returns the
     trained net, its readout-only copy and ``info`` (dict: ``seconds``, ``losses``)."""
     from .ctrnn import standardised_splits
@@ -215,3 +233,61 @@ def train_flow_ctrnn(task, seed=0, n_iter=120, **kw):
     readout_only = copy.deepcopy(net)
     losses = train_flow(net, train, n_iter=n_iter, seed=seed, **kw)
     return net, readout_only, {"seconds": time.perf_counter() - t0, "losses": losses}
+
+
+# ---- the flow as 05 measures it (lib.comparison.flow_model_metrics) -------------------------
+
+
+@torch.no_grad()
+def flow_one_step_error(net, series, steps_per_sample=FORECAST_STEPS, n_warmup=evaluation.N_WARMUP):
+    """The protocol's one-step error for the flow (float64): the states driven by
+    ``series`` (T, d) from ``h_init``; from the state at each sample ``t`` the closed loop
+    runs one sample and its readout predicts ``series[t + 1]``
+    (:func:`lib.evaluation.one_step_error`, after ``n_warmup`` predictions)."""
+    net = copy.deepcopy(net).double()
+    series = series.double()
+    H = drive(net, series[:, None], steps_per_sample)[:-1, 0]          # (T - 1, N)
+    pred = net.readout(run_closed(net, H, 1, steps_per_sample)[0])
+    return evaluation.one_step_error(pred, series, n_warmup)
+
+
+def closed_field_jvp(net, h, V):
+    """J(h) @ V for the closed-loop field (per time unit): ``h`` (N,), ``V`` (N, k).
+    ``J = (-I + diag(1 - a^2) M) / tau`` with ``M = W + U C``, ``a = M h + U c + b``."""
+    M = net.W + net.U @ net.C
+    a = torch.tanh(M @ h + net.U @ net.c + net.b)
+    return (-V + (1 - a ** 2)[:, None] * (M @ V)) / net.tau
+
+
+def closed_sample_step(net, steps_per_sample=FORECAST_STEPS):
+    """``step(h, V) -> (h', V')``: one sample of the closed loop by classical RK4 with
+    ``steps_per_sample`` steps, carrying tangent vectors ``V`` (N, k) through every stage
+    (the exact Jacobian of the step applied to ``V``)."""
+    H = DT / steps_per_sample
+    f = net.closed_field
+
+    def step(h, V):
+        for _ in range(steps_per_sample):
+            k1, V1 = f(h), closed_field_jvp(net, h, V)
+            x2 = h + H / 2 * k1
+            k2, V2 = f(x2), closed_field_jvp(net, x2, V + H / 2 * V1)
+            x3 = h + H / 2 * k2
+            k3, V3 = f(x3), closed_field_jvp(net, x3, V + H / 2 * V2)
+            x4 = h + H * k3
+            k4, V4 = f(x4), closed_field_jvp(net, x4, V + H * V3)
+            h = h + H / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+            V = V + H / 6 * (V1 + 2 * V2 + 2 * V3 + V4)
+        return h, V
+    return step
+
+
+@torch.no_grad()
+def flow_start_state(net, z, warmup, offset=0):
+    """The state (N,) after driving the (float64) flow with ``z[offset:offset + warmup]``."""
+    return drive(net, torch.as_tensor(z[offset:offset + warmup], dtype=torch.float64)[:, None])[-1, 0]
+
+
+@torch.no_grad()
+def flow_free_run(net, h0, n):
+    """``n`` closed-loop readouts (n, d) (numpy) of the flow from ``h0`` (N,)."""
+    return net.readout(run_closed(net, h0[None], n)[:, 0]).numpy()
