@@ -281,6 +281,45 @@ def rate_model_metrics(model, task, train_seconds=None, readout_only=False):
     return out
 
 
+def flow_model_metrics(net, task, train_seconds=None):
+    """Every column of 05's table for 01's CT-RNN run as a flow (:class:`lib.flow.FlowCTRNN`),
+    by this module's protocol read for a flow: one-step error (:func:`lib.flow.flow_one_step_error`:
+    one sample of the closed loop from each driven state) and valid prediction times
+    (:func:`lib.flow.flow_valid_prediction_times`) on the test split; from each start state
+    (the flow driven by ``WARMUP`` samples) the largest exponent of the flow, by the QR method
+    on the exact tangent of its sample map (:func:`lib.flow.closed_sample_step`, leading
+    ``N_LEADING`` directions, ``N_LYAP`` samples after ``N_LYAP_TRANSIENT``, per time unit),
+    and a free run as long as the trajectory.  Same return format as
+    :func:`rate_model_metrics`."""
+    import copy
+    from . import flow
+    _, _, test = standardised_splits(task)
+    vpt = flow.flow_valid_prediction_times(net, test)
+    out = {"one_step_error": flow.flow_one_step_error(net, test),
+           "valid_prediction_time": float(np.median(vpt)),
+           "vpt_quartiles": [float(np.percentile(vpt, 25)), float(np.percentile(vpt, 75))]}
+    net64 = copy.deepcopy(net).double().requires_grad_(False)
+    z = standardised_trajectory(task)
+    step = flow.closed_sample_step(net64)
+    no_tangent = torch.zeros(net64.W.shape[0], 0, dtype=torch.float64)
+    per = {"max_lyapunov": [], "state_space_divergence": [], "power_spectrum_distance": []}
+    for off in START_OFFSETS:
+        h0 = flow.flow_start_state(net64, z, WARMUP, off)
+        lam = leading_lyapunov(lambda h: step(h, no_tangent)[0], lambda h, Q: step(h, Q)[1],
+                               h0, N_LYAP, float(task["dt"]), n_transient=N_LYAP_TRANSIENT)
+        per["max_lyapunov"].append(float(lam[0]))
+        for key, value in attractor_measures(z, flow.flow_free_run(net64, h0, len(z))).items():
+            per[key].append(value)
+    for key, values in per.items():
+        out[key] = median_and_range(values)[0]
+        out[key + "_starts"] = [float(v) for v in values]
+    out["n_params"] = int(sum(p.numel() for p in net.parameters()))
+    out["sign_consistency"] = sign_consistency_any(net.W)
+    if train_seconds is not None:
+        out["train_seconds"] = float(train_seconds)
+    return out
+
+
 def trained_balance_index(model, task):
     """Balance index of an E/I-type network on the task's standardised test input
     (:func:`lib.ei.trained_balance`); NaN when lib has no such measure."""

@@ -15,17 +15,19 @@ Writes the public JSON that the 05 notebook reads (students do not have lib)::
 Rows (``ROWS``, in this order): the shipped CT-RNN and E/I network (the checkpoints 04 and
 05 ship, ``tools.checkpoints.SHIPPED_SEED``, their numbers are the ones 04 prints) plus two
 more seeds trained here
-with the same recipe; the same CT-RNN with only its readout fitted; the E/I network without
+with the same recipe; the same CT-RNN with only its readout fitted; 01's CT-RNN as a flow
+(trained by 01's recipe for seeds 0-2, measured by ``lib.comparison.flow_model_metrics``);
+the E/I network without
 Dale's law and the balanced E/I network, each trained as the E/I network; an echo state
 network of the spiking reservoir's size; the spiking reservoir (03's open-loop one-step
 error, closed-loop figures of ``lib.spiking.fit_closed_loop_reservoir``); the baselines.
 Rate networks are measured by ``lib.comparison.rate_model_metrics`` (one protocol).
 
 ``--rows`` recomputes only the named rows (keys of ``ROWS``, or ``reference``) and keeps
-the others from the existing file.  The whole script needs about 9 minutes of one torch
-thread on a quiet machine (measured: 5 min for the E/I-type rows and 4 min for all the
-others, as two ``--rows`` runs side by side on two cores); most of it is the 8 trainings of
-E/I-type networks (24-32 s each) and the free runs.
+the others from the existing file.  The whole script needs about 14 minutes of one torch
+thread on a quiet machine (measured: 5 min for the E/I-type rows, 4 min for the other
+networks and baselines, 5 min for the flow's three seeds, each about 45 s of training and
+a minute of measurement); most of it is the trainings and the free runs.
 """
 
 import argparse
@@ -46,6 +48,7 @@ from lib.comparison import N_BINS, sign_consistency_any  # noqa: E402
 from tools.checkpoints import SHIPPED_SEED  # noqa: E402
 SEEDS = (SHIPPED_SEED, SHIPPED_SEED + 1, SHIPPED_SEED + 2)   # the first: the shipped checkpoints (the headline)
 RESERVOIR_SEEDS = (1, 2, 3)         # weight seeds of the spiking reservoir (1: 03's network)
+FLOW_SEEDS = (0, 1, 2)              # seeds of 01's flow (0: the one 01 trains)
 OUT = os.path.join(ROOT, "source", "05_synthesis", "data", "architecture_metrics.json")
 
 
@@ -87,6 +90,21 @@ def _rate_row(train, task, shipped=None, readout_only=False, balance=False):
         print(f"   seed {seed}: VPT {row['valid_prediction_time']:.2f}, "
               f"lambda_1 {row['max_lyapunov']:.3f}, {seconds:.1f} s", flush=True)
     return per_seed, list(SEEDS)
+
+
+def _flow_row(task):
+    """01's CT-RNN as a flow, trained by 01's recipe (``lib.flow.train_flow_ctrnn``) for each
+    of ``FLOW_SEEDS`` and measured by ``lib.comparison.flow_model_metrics``."""
+    from lib.comparison import flow_model_metrics
+    from lib.flow import train_flow_ctrnn
+    per_seed = []
+    for seed in FLOW_SEEDS:
+        net, _, info = train_flow_ctrnn(task, seed=seed)
+        row = flow_model_metrics(net, task, info["seconds"])
+        per_seed.append(row)
+        print(f"   seed {seed}: VPT {row['valid_prediction_time']:.2f}, "
+              f"lambda_1 {row['max_lyapunov']:.3f}, {info['seconds']:.1f} s", flush=True)
+    return per_seed, list(FLOW_SEEDS)
 
 
 def _z(task, a):
@@ -251,6 +269,12 @@ ROWS = {
                       "the CT-RNN of the same seed with no gradient step: its random initialisation "
                       "(spectral radius 0.5) kept fixed, only the readout fitted by least squares "
                       "(a 128-unit echo state network)"),
+    "flow": ("CT-RNN as a flow",
+             "01's section 10: {flow_units} tanh units, tau {flow_tau} time units, integrated by RK4 "
+             "and closed on the readout (an autonomous flow); readout by ridge on states driven by "
+             "the data, then every weight by Adam with gradients from odeint_adjoint, {flow_iter} "
+             "steps on {flow_window}-sample closed-loop windows (lib.flow.train_flow_ctrnn; seeds "
+             "0-2, 0 = 01's network)"),
     "eirnn": ("E/I rate RNN",
               "128 E + 32 I relu units under Dale's law: every weight by BPTT, 1500 Adam steps on "
               "25-step rollouts (teacher forcing annealed to free running) plus a one-step loss "
@@ -284,7 +308,10 @@ ROWS = {
 
 def _recipe():
     """Values quoted in the training descriptions, read from lib (so they cannot drift)."""
-    out = {"balance_weight": "n/a", "balance_g": "n/a", "closed_loop": "n/a"}
+    from lib import flow
+    out = {"balance_weight": "n/a", "balance_g": "n/a", "closed_loop": "n/a",
+           "flow_units": flow.N_HIDDEN, "flow_tau": flow.TAU, "flow_iter": flow.N_ITER,
+           "flow_window": flow.WINDOW}
     try:
         from lib.ei import BALANCED_G, BALANCED_WEIGHT
         out.update(balance_weight=BALANCED_WEIGHT, balance_g=BALANCED_G)
@@ -306,6 +333,8 @@ def _row(key, task):
     if key == "ctrnn_readout":
         return _rate_row(lambda t, seed: train_esn(t, seed=seed, n_hidden=128), task,
                          readout_only=True)
+    if key == "flow":
+        return _flow_row(task)
     if key == "eirnn":
         return _rate_row(train_eirnn, task, shipped=("ei", os.path.join(ck, "eirnn.pt")),
                          balance=True)
@@ -323,9 +352,9 @@ def _row(key, task):
 
 
 NOTES = {
-    "one_step_error": "per-step RMS error over the 3 standardised components, averaged over the test split (rate networks: after 50 warm-up samples; reservoir and baselines: 03's washout of 100)",
+    "one_step_error": "per-step RMS error over the 3 standardised components, averaged over the test split (rate networks: after 50 warm-up samples; the flow: one sample of its closed loop from each state driven by the data; reservoir and baselines: 03's washout of 100)",
     "valid_prediction_time": "median over 20 closed-loop starts on the test split (vpt_quartiles: the 25th and 75th percentiles over the starts), Lyapunov times (threshold 0.5); the spiking reservoir is teacher-forced on 200 samples before each start instead of 50",
-    "max_lyapunov": "largest exponent of the closed-loop map by the QR method, 2000 steps after 500, per time unit (Lorenz: 0.9056), from each of 5 start states (the network driven by 500 samples of the trajectory from samples 0, 1000, ..., 4000): the median, with every start's value in max_lyapunov_starts (their range is the resolution for one model); networks above 200 units track the 3 leading directions only (same leading value); not defined for the spiking reservoir (a discontinuous map)",
+    "max_lyapunov": "largest exponent of the closed-loop map by the QR method, 2000 steps after 500, per time unit (Lorenz: 0.9056), from each of 5 start states (the network driven by 500 samples of the trajectory from samples 0, 1000, ..., 4000): the median, with every start's value in max_lyapunov_starts (their range is the resolution for one model); networks above 200 units track the 3 leading directions only (same leading value); the flow: the map of one sample of its RK4 integration, 3 leading directions, which is the flow's exponent; not defined for the spiking reservoir (a discontinuous map)",
     "state_space_divergence": f"a free run as long as the task's trajectory (10,000 samples) from each of the 5 start states against the trajectory, {N_BINS} bins per dimension, natural log: the median, per start in state_space_divergence_starts",
     "power_spectrum_distance": "the same free runs: Hellinger distance of smoothed power spectra, mean over the 3 components: the median, per start in power_spectrum_distance_starts",
     "n_params": "trained parameters (reservoirs: the readout only)",

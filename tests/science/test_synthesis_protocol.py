@@ -10,8 +10,8 @@ for exponents and attractor measures, the quartiles over the forecast starts for
 1 % for a one-step error; exact only for what is read or counted (parameters, signs).
 The fast tests recompute rows that need no gradient training (the shipped CT-RNN, the
 readout-only CT-RNN, the baselines, the Lorenz reference); the slow ones train the E/I
-network without Dale's law and fit the 1000-unit echo state network and the spiking
-reservoir (there the spread over seeds bounds the difference)."""
+network without Dale's law and 01's flow, and fit the 1000-unit echo state network and the
+spiking reservoir (there the spread over seeds bounds the difference)."""
 
 import json
 import math
@@ -26,7 +26,7 @@ from notebooks import ROOT
 
 METRICS = ("one_step_error", "valid_prediction_time", "max_lyapunov", "state_space_divergence",
            "power_spectrum_distance", "n_params", "sign_consistency")
-SEEDED = ("CT-RNN", "CT-RNN, readout only", "E/I rate RNN", "E/I rate RNN without Dale",
+SEEDED = ("CT-RNN", "CT-RNN, readout only", "CT-RNN as a flow", "E/I rate RNN", "E/I rate RNN without Dale",
           "balanced E/I rate RNN", "echo state network", "spiking reservoir")
 
 
@@ -174,6 +174,20 @@ def test_the_rows_that_need_training_or_a_large_reservoir(data, task):
     model, _ = C.train_esn(task, seed=data["seeds"]["echo state network"]["seeds"][0])
     _agree(C.rate_model_metrics(model, task, readout_only=True),
            data["architectures"]["echo state network"])
+
+
+@pytest.mark.slow
+def test_the_flow_row_is_01s_recipe_measured_as_a_flow(data, task):
+    """01's flow retrained (about 1.5 min with its measurement): within the spread over seeds
+    of the stored row; its largest exponent is the flow's (near Lorenz's, not 0)."""
+    from lib.flow import train_flow_ctrnn
+    name = "CT-RNN as a flow"
+    net, _, info = train_flow_ctrnn(task, seed=data["seeds"][name]["seeds"][0])
+    row = C.flow_model_metrics(net, task, info["seconds"])
+    retrained = tuple(k for k in METRICS if k != "sign_consistency")
+    _agree(row, data["architectures"][name], retrained,
+           extra={k: _seed_width(data, name, k) for k in retrained if k not in EXACT})
+    assert 0.7 < row["max_lyapunov"] < 1.1
 
 
 @pytest.mark.slow
