@@ -7,7 +7,8 @@
   samples by cubic Hermite pieces with central-difference slopes (Catmull-Rom), so that the
   drive is as smooth as the closed loop's own input (linear interpolation gives the driven
   states a kink at every sample that the closed loop never has, and the readout fitted on
-  them forecasts less long);
+  them forecasts less long: measured at the former tau 0.15 and ridge 1e-6, seeds 0-2,
+  readout-only median VPT 2.4-2.6 Lyapunov times with linear pieces, 3.6-3.9 with these);
 * **closed** (forecasting): ``x = y = C h + c``, so that
   ``tau dh/dt = -h + tanh((W + U C) h + U c + b)`` is an autonomous flow on R^N.
 
