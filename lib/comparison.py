@@ -215,6 +215,16 @@ def dynamics_over_starts(model, z, dt, kind=None, offsets=START_OFFSETS):
     return out
 
 
+def summarise_starts(per_start):
+    """``{measure: median, measure + "_starts": values}`` of per-start values
+    (``{measure: [float, ...]}``, as :func:`dynamics_over_starts` returns them)."""
+    out = {}
+    for key, values in per_start.items():
+        out[key] = median_and_range(values)[0]
+        out[key + "_starts"] = [float(v) for v in values]
+    return out
+
+
 def median_and_range(values):
     """``(median, min, max)`` of the finite values (NaN, NaN, NaN when none is finite)."""
     v = np.asarray(values, dtype=float)
@@ -270,10 +280,7 @@ def rate_model_metrics(model, task, train_seconds=None, readout_only=False):
     out = {"one_step_error": ev["one_step_error"],
            "valid_prediction_time": ev["vpt_median"],
            "vpt_quartiles": [float(np.percentile(vpt, 25)), float(np.percentile(vpt, 75))]}
-    per_start = dynamics_over_starts(m64, z, float(task["dt"]), kind)
-    for key, values in per_start.items():
-        out[key] = median_and_range(values)[0]
-        out[key + "_starts"] = [float(v) for v in values]
+    out.update(summarise_starts(dynamics_over_starts(m64, z, float(task["dt"]), kind)))
     out["n_params"] = n_trainable(model, readout_only)
     out["sign_consistency"] = sign_consistency_any(model.W_rec)
     if train_seconds is not None:
@@ -310,9 +317,7 @@ def flow_model_metrics(net, task, train_seconds=None):
         per["max_lyapunov"].append(float(lam[0]))
         for key, value in attractor_measures(z, flow.flow_free_run(net64, h0, len(z))).items():
             per[key].append(value)
-    for key, values in per.items():
-        out[key] = median_and_range(values)[0]
-        out[key + "_starts"] = [float(v) for v in values]
+    out.update(summarise_starts(per))
     out["n_params"] = int(sum(p.numel() for p in net.parameters()))
     out["sign_consistency"] = sign_consistency_any(net.W)
     if train_seconds is not None:
@@ -367,11 +372,7 @@ def lorenz_reference(task, n=N_FLOOR):
             / task["train_std"]
         for key, value in attractor_measures(z, other).items():
             per[key].append(value)
-    ref = {"max_lyapunov": LAMBDA_1}
-    for key, values in per.items():
-        ref[key] = median_and_range(values)[0]
-        ref[key + "_starts"] = [float(v) for v in values]
-    return ref
+    return {"max_lyapunov": LAMBDA_1, **summarise_starts(per)}
 
 
 def seed_summary(per_seed):

@@ -263,7 +263,9 @@ def closed_field_jvp(net, h, V):
 def closed_sample_step(net, steps_per_sample=FORECAST_STEPS):
     """``step(h, V) -> (h', V')``: one sample of the closed loop by classical RK4 with
     ``steps_per_sample`` steps, carrying tangent vectors ``V`` (N, k) through every stage
-    (the exact Jacobian of the step applied to ``V``)."""
+    (the exact Jacobian of the step applied to ``V``).  torchdiffeq's ``rk4`` (the forecasts'
+    and free runs') is the 3/8 rule, of the same order: both approximate the same flow, whose
+    exponent this step's tangent estimates."""
     H = DT / steps_per_sample
     f = net.closed_field
 

@@ -208,8 +208,8 @@ def _baseline_rows(task):
     persistence never moves)."""
     from lib import evaluation
     from lib.baselines import strongest_baselines
-    from lib.comparison import (START_OFFSETS, WARMUP, attractor_measures, median_and_range,
-                                standardised_trajectory)
+    from lib.comparison import (START_OFFSETS, WARMUP, attractor_measures,
+                                standardised_trajectory, summarise_starts)
     from lib.spiking import RESERVOIR, fit_baselines, one_step_error
     t0 = time.perf_counter()
     u_train = torch.as_tensor(_z(task, task["train"]))
@@ -241,9 +241,7 @@ def _baseline_rows(task):
                 per["max_lyapunov"].append(_map_max_lyapunov(predict, hist, float(task["dt"])))
                 for key, value in attractor_measures(z.numpy(), _free_run(predict, hist, len(z)).numpy()).items():
                     per[key].append(value)
-            for key, values in per.items():
-                row[key] = median_and_range(values)[0]
-                row[key + "_starts"] = [float(v) for v in values]
+            row.update(summarise_starts(per))
         out[f"{name} (baseline)"] = row
     return out
 
